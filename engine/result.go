@@ -1,0 +1,58 @@
+package engine
+
+// Result is the outcome of one attempt, as the client sees it.
+type Result uint8
+
+// The results a shard or the front end can decide. Their String forms are the
+// "result" values of the public API and must not change.
+const (
+	None Result = iota // a lookup found no win
+	Won
+	AlreadyWon
+	SoldOut
+	Ended
+	NotStarted
+	Busy
+	NotReserved
+	LimitReached
+	Blocked
+	CaptchaRequired
+	Unauthorized
+	UnknownSKU
+	BadRequest
+	MethodNotAllowed
+	HeaderTooLarge
+	Unavailable
+	resultCount
+)
+
+var resultNames = [resultCount]string{
+	None:             "none",
+	Won:              "won",
+	AlreadyWon:       "already_won",
+	SoldOut:          "sold_out",
+	Ended:            "ended",
+	NotStarted:       "not_started",
+	Busy:             "busy",
+	NotReserved:      "not_reserved",
+	LimitReached:     "limit_reached",
+	Blocked:          "blocked",
+	CaptchaRequired:  "captcha_required",
+	Unauthorized:     "unauthorized",
+	UnknownSKU:       "unknown_sku",
+	BadRequest:       "bad_request",
+	MethodNotAllowed: "method_not_allowed",
+	HeaderTooLarge:   "header_too_large",
+	Unavailable:      "unavailable",
+}
+
+func (r Result) String() string {
+	if r < resultCount {
+		return resultNames[r]
+	}
+	return "invalid"
+}
+
+// RevealsWin reports whether a decision with this result names a winner
+// record, and so must not reach the client before that record is durable.
+func (r Result) RevealsWin() bool { return r == Won || r == AlreadyWon }

@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+)
+
+// Spec is what a shard needs to know about its (activity, SKU): fixed for the
+// life of the shard.
+type Spec struct {
+	Activity      string
+	SKU           string
+	Index         int32  // the shard's number among all shards; names the holder in Claims
+	Quota         uint64 // winners allowed: stock × quota_percent / 100
+	ReleasePerSec uint32 // tier 3: winners per second; 0 = no limit
+	StartUnixNano int64
+	EndUnixNano   int64
+	// LimitActivity means one unit per user across all SKUs of the activity
+	// (limit = "activity"); otherwise one per user per SKU.
+	LimitActivity       bool
+	ReservationRequired bool
+}
+
+// Kind says what an attempt asks for.
+type Kind uint8
+
+const (
+	Buy    Kind = iota // a purchase attempt (/buy)
+	Lookup             // the caller's own win, if any (/result)
+)
+
+// Attempt is one request that reached the shard. Everything the decision
+// depends on is in here or in the shard's state.
+type Attempt struct {
+	Kind        Kind
+	UID         uint64
+	Client      netip.Addr
+	NowUnixNano int64
+}
+
+// Decision is the shard's answer. For Won and AlreadyWon (and a Lookup that
+// found a win) Seq, Ticket and TimeUnixNano describe the win; for Busy,
+// RetryMs says when the next release second starts.
+type Decision struct {
+	Result       Result
+	Seq          uint64
+	Ticket       [TicketBytes]byte
+	TimeUnixNano int64
+	RetryMs      int64
+}
+
+// Reservations answers whether a uid may buy in an activity that requires a
+// reservation. Implementations must be deterministic for a given set.
+type Reservations interface {
+	Contains(uid uint64) bool
+}
+
+// winEntry is what a shard keeps per winner; Activity and SKU are the shard's.
+type winEntry struct {
+	uid          uint64
+	timeUnixNano int64
+	client       netip.Addr
+	ticket       [TicketBytes]byte
+	hash         [32]byte
+}
+
+// Shard is the state of one (activity, SKU). It is not safe for concurrent
+// use: exactly one goroutine (or one test) drives it.
+type Shard struct {
+	spec   Spec
+	signer *TicketSigner
+	claims *Claims
+	resv   Reservations
+
+	wins    []winEntry        // wins[i] has seq i+1
+	byUID   map[uint64]uint64 // uid → seq
+	durable uint64            // seqs up to this one are durable
+
+	releaseSecond   int64
+	releasedThisSec uint32
+
+	failed bool
+}
+
+// presizeLimit caps how many winners a shard allocates room for up front, so
+// a huge configured stock does not cost memory before anyone buys.
+const presizeLimit = 1 << 16
+
+// NewShard returns an empty shard. claims is shared by all shards of an
+// activity with limit = "activity" (nil otherwise); resv is consulted when the
+// activity requires a reservation.
+func NewShard(spec Spec, signer *TicketSigner, claims *Claims, resv Reservations) *Shard {
+	if spec.LimitActivity && claims == nil {
+		panic("engine: LimitActivity shard without claims")
+	}
+	n := int(min(spec.Quota, presizeLimit))
+	return &Shard{
+		spec:   spec,
+		signer: signer,
+		claims: claims,
+		resv:   resv,
+		wins:   make([]winEntry, 0, n),
+		byUID:  make(map[uint64]uint64, n),
+	}
+}
+
+// Spec returns the shard's fixed description.
+func (s *Shard) Spec() *Spec { return &s.spec }
+
+// Sold is the number of wins decided so far (durable or not).
+func (s *Shard) Sold() uint64 { return uint64(len(s.wins)) }
+
+// Durable is the highest seq known to be durable.
+func (s *Shard) Durable() uint64 { return s.durable }
+
+// Failed reports whether the store failed under this shard.
+func (s *Shard) Failed() bool { return s.failed }
+
+// SoldOut reports whether every unit of the quota has a durable winner.
+func (s *Shard) SoldOut() bool { return s.durable >= s.spec.Quota }
+
+// Step decides one attempt. The order of checks is part of the contract:
+// a failed store answers unavailable before anything else (fail closed);
+// outside the window nothing else is looked at; a winner's retry is answered
+// with its original win before sold-out, so retries are idempotent.
+func (s *Shard) Step(a *Attempt) Decision {
+	if s.failed {
+		return Decision{Result: Unavailable}
+	}
+	if a.Kind == Lookup {
+		return s.lookup(a.UID)
+	}
+	if a.NowUnixNano < s.spec.StartUnixNano {
+		return Decision{Result: NotStarted}
+	}
+	if a.NowUnixNano >= s.spec.EndUnixNano {
+		return Decision{Result: Ended}
+	}
+	if seq, ok := s.byUID[a.UID]; ok {
+		d := s.decisionFor(seq)
+		d.Result = AlreadyWon
+		return d
+	}
+	if s.spec.ReservationRequired && (s.resv == nil || !s.resv.Contains(a.UID)) {
+		return Decision{Result: NotReserved}
+	}
+	if s.Sold() >= s.spec.Quota {
+		return Decision{Result: SoldOut}
+	}
+	if s.spec.ReleasePerSec > 0 {
+		second := floorDiv(a.NowUnixNano, 1e9)
+		if second != s.releaseSecond {
+			s.releaseSecond, s.releasedThisSec = second, 0
+		}
+		if s.releasedThisSec >= s.spec.ReleasePerSec {
+			retryMs := ((second+1)*1e9 - a.NowUnixNano + 1e6 - 1) / 1e6
+			return Decision{Result: Busy, RetryMs: retryMs}
+		}
+	}
+	if s.spec.LimitActivity {
+		if holder, ok := s.claims.Claim(a.UID, s.spec.Index); !ok && holder != s.spec.Index {
+			return Decision{Result: LimitReached}
+		}
+	}
+	if s.spec.ReleasePerSec > 0 {
+		s.releasedThisSec++
+	}
+	seq := s.appendWin(a.UID, a.NowUnixNano, a.Client)
+	d := s.decisionFor(seq)
+	d.Result = Won
+	return d
+}
+
+func (s *Shard) lookup(uid uint64) Decision {
+	seq, ok := s.byUID[uid]
+	if !ok {
+		return Decision{Result: None}
+	}
+	d := s.decisionFor(seq)
+	d.Result = Won
+	return d
+}
+
+func (s *Shard) decisionFor(seq uint64) Decision {
+	e := &s.wins[seq-1]
+	return Decision{Seq: seq, Ticket: e.ticket, TimeUnixNano: e.timeUnixNano}
+}
+
+// appendWin records a new winner and returns its seq. Selling past the quota
+// or twice to one uid is a broken invariant of the core itself: it panics.
+func (s *Shard) appendWin(uid uint64, nowUnixNano int64, client netip.Addr) uint64 {
+	seq := s.Sold() + 1
+	if seq > s.spec.Quota {
+		panic(fmt.Sprintf("engine: %s/%s would sell seq %d over quota %d", s.spec.Activity, s.spec.SKU, seq, s.spec.Quota))
+	}
+	if _, dup := s.byUID[uid]; dup {
+		panic(fmt.Sprintf("engine: %s/%s uid %d would win twice", s.spec.Activity, s.spec.SKU, uid))
+	}
+	w := Win{
+		Activity:     s.spec.Activity,
+		SKU:          s.spec.SKU,
+		Seq:          seq,
+		UID:          uid,
+		TimeUnixNano: nowUnixNano,
+		Client:       client,
+		Ticket:       s.signer.Sign(s.spec.Activity, s.spec.SKU, seq, uid),
+		Prev:         s.lastHash(),
+	}
+	w.Hash = ComputeHash(&w)
+	s.wins = append(s.wins, winEntry{uid: uid, timeUnixNano: nowUnixNano, client: client, ticket: w.Ticket, hash: w.Hash})
+	s.byUID[uid] = seq
+	return seq
+}
+
+func (s *Shard) lastHash() [32]byte {
+	if len(s.wins) == 0 {
+		return [32]byte{}
+	}
+	return s.wins[len(s.wins)-1].hash
+}
+
+// WinAt fills w with the full record of seq, ready to be persisted.
+func (s *Shard) WinAt(seq uint64, w *Win) {
+	e := &s.wins[seq-1]
+	*w = Win{
+		Activity:     s.spec.Activity,
+		SKU:          s.spec.SKU,
+		Seq:          seq,
+		UID:          e.uid,
+		TimeUnixNano: e.timeUnixNano,
+		Client:       e.client,
+		Ticket:       e.ticket,
+		Hash:         e.hash,
+	}
+	if seq > 1 {
+		w.Prev = s.wins[seq-2].hash
+	}
+}
+
+// MarkDurable records that every win up to seq has been persisted.
+func (s *Shard) MarkDurable(seq uint64) {
+	if seq > s.Sold() {
+		panic(fmt.Sprintf("engine: %s/%s durable seq %d beyond sold %d", s.spec.Activity, s.spec.SKU, seq, s.Sold()))
+	}
+	if seq > s.durable {
+		s.durable = seq
+	}
+}
+
+// Fail records that the store could not persist the wins after Durable. The
+// shard answers unavailable from now on, and activity claims made by the lost
+// wins are given back, since those users were never told they won.
+func (s *Shard) Fail() {
+	s.failed = true
+	if s.spec.LimitActivity {
+		for _, e := range s.wins[s.durable:] {
+			s.claims.Release(e.uid, s.spec.Index)
+		}
+	}
+}
+
+// Errors Apply returns for a stored win that does not fit the shard.
+var (
+	ErrChainBroken = errors.New("engine: win does not continue the hash chain")
+	ErrOverQuota   = errors.New("engine: stored wins exceed the quota")
+	ErrDuplicate   = errors.New("engine: stored uid wins twice")
+	ErrBadTicket   = errors.New("engine: ticket does not verify")
+)
+
+// Apply feeds a durable win back into the shard: recovery at start and replay
+// use it to rebuild the state the live sale had. It checks the win continues
+// the shard's chain (seq, Prev, Hash), its ticket, the quota and the
+// per-user limits, and returns an error naming the first that fails. The win
+// is durable by definition.
+func (s *Shard) Apply(w *Win) error {
+	seq := s.Sold() + 1
+	switch {
+	case w.Activity != s.spec.Activity || w.SKU != s.spec.SKU:
+		return fmt.Errorf("%w: win for %s/%s applied to shard %s/%s", ErrChainBroken, w.Activity, w.SKU, s.spec.Activity, s.spec.SKU)
+	case w.Seq != seq:
+		return fmt.Errorf("%w: %s/%s seq %d, expected %d", ErrChainBroken, w.Activity, w.SKU, w.Seq, seq)
+	case w.Prev != s.lastHash() || w.Hash != ComputeHash(w):
+		return fmt.Errorf("%w: %s/%s seq %d hash mismatch", ErrChainBroken, w.Activity, w.SKU, w.Seq)
+	case !s.signer.Verify(w):
+		return fmt.Errorf("%w: %s/%s seq %d", ErrBadTicket, w.Activity, w.SKU, w.Seq)
+	case seq > s.spec.Quota:
+		return fmt.Errorf("%w: %s/%s seq %d, quota %d", ErrOverQuota, w.Activity, w.SKU, w.Seq, s.spec.Quota)
+	}
+	if _, dup := s.byUID[w.UID]; dup {
+		return fmt.Errorf("%w: %s/%s uid %d at seq %d", ErrDuplicate, w.Activity, w.SKU, w.UID, w.Seq)
+	}
+	if s.spec.LimitActivity {
+		if holder, ok := s.claims.Claim(w.UID, s.spec.Index); !ok && holder != s.spec.Index {
+			return fmt.Errorf("%w: %s uid %d won in shard %d and %d", ErrDuplicate, w.Activity, w.UID, holder, s.spec.Index)
+		}
+	}
+	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: w.Client, ticket: w.Ticket, hash: w.Hash})
+	s.byUID[w.UID] = seq
+	s.durable = seq
+	return nil
+}
+
+// ChainHead is the hash of the last win, the value an operator publishes so
+// anyone holding the export can check it.
+func (s *Shard) ChainHead() [32]byte { return s.lastHash() }
+
+// floorDiv divides rounding toward negative infinity, so times before 1970
+// still fall into whole seconds.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
