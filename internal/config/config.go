@@ -1,0 +1,105 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Config is the whole configuration. Fields tagged toml:"-" are not read from
+// the file; Parse derives them from their text forms, and programs that build
+// a Config in code may set them directly.
+type Config struct {
+	Server     Server     `toml:"server"`
+	Auth       Auth       `toml:"auth"`
+	Export     Export     `toml:"export"`
+	Blocklist  Blocklist  `toml:"blocklist"`
+	Activities []Activity `toml:"activity"`
+
+	// resolveProblems holds what Parse found while deriving the typed fields
+	// (a bad time, an unreadable secret_file); Validate reports them along
+	// with its own checks so that one error lists everything.
+	resolveProblems Problems
+}
+
+// Server configures the listeners, the store and the limits that protect the
+// process. Durations are written as Go duration strings ("5s", "1m30s"); a
+// zero or absent value means the default.
+type Server struct {
+	Listen          string        `toml:"listen"`           // public listener, host:port
+	AdminListen     string        `toml:"admin_listen"`     // admin API, host:port; empty = off
+	DataDir         string        `toml:"data_dir"`         // the durable store, relative to the working directory
+	ReadBuffer      int           `toml:"read_buffer"`      // bytes; a longer request head gets 431
+	IdleTimeout     time.Duration `toml:"idle_timeout"`     // an incomplete request is closed after this
+	MaxConnections  int           `toml:"max_connections"`  // 0 = derived from the file-descriptor limit
+	BatchMax        int           `toml:"batch_max"`        // most attempts a shard steps per group commit
+	PerAddrPerSec   int           `toml:"per_addr_per_sec"` // attempts per client IP per second; 0 = no limit
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout"` // how long a graceful stop may drain
+	RetryAfter      time.Duration `toml:"retry_after"`      // what a busy reply tells clients to wait
+	FrontEnd        string        `toml:"front_end"`        // "netpoll", "nethttp" or "floor"
+}
+
+// Auth configures how a request proves which uid it buys for.
+type Auth struct {
+	Mode          string        `toml:"mode"`           // "hmac" or "none"
+	Secret        string        `toml:"secret"`         // the HMAC key, inline
+	SecretFile    string        `toml:"secret_file"`    // or a file holding it, relative to the config file
+	TokenMaxTTL   time.Duration `toml:"token_max_ttl"`  // tokens expiring further ahead are refused
+	CaptchaSecret string        `toml:"captcha_secret"` // the key of captcha passes; needed when an activity sets captcha
+
+	// SecretBytes is the HMAC key from Secret or from SecretFile's content.
+	SecretBytes []byte `toml:"-"`
+}
+
+// Export configures the live hand-off of winners to the mall.
+type Export struct {
+	PushURL string `toml:"push_url"` // http(s) URL; empty = off
+}
+
+// Blocklist names buyers that are refused outright.
+type Blocklist struct {
+	UIDs  []uint64 `toml:"uids"`
+	Addrs []string `toml:"addrs"` // IPv4 or IPv6 addresses
+
+	// ParsedAddrs is Addrs parsed and unmapped, so an IPv4 client seen on a
+	// dual-stack socket as ::ffff:1.2.3.4 matches "1.2.3.4".
+	ParsedAddrs []netip.Addr `toml:"-"`
+}
+
+// Activity is one sale: a time window and the items sold in it.
+type Activity struct {
+	ID               string `toml:"id"`
+	Title            string `toml:"title"`
+	Start            string `toml:"start"` // RFC 3339, or "now" for the process start
+	End              string `toml:"end"`   // RFC 3339, or "+2h" for start plus a duration
+	Captcha          bool   `toml:"captcha"`
+	Reservation      string `toml:"reservation"`       // "required" or "open"
+	ReservationsFile string `toml:"reservations_file"` // uids allowed to buy, relative to the config file
+	Limit            string `toml:"limit"`             // one win per uid per "sku" or per "activity"
+	FailText         string `toml:"fail_text"`
+	DeliveryHint     string `toml:"delivery_hint"`
+	AdmitPerSec      int    `toml:"admit_per_sec"` // tier 1, per SKU; 0 = no limit
+	Queue            int    `toml:"queue"`         // tier 2, per SKU inbox bound
+	Items            []Item `toml:"item"`
+
+	// StartTime and EndTime are Start and End resolved; the window is
+	// [StartTime, EndTime).
+	StartTime time.Time `toml:"-"`
+	EndTime   time.Time `toml:"-"`
+}
+
+// Item is one SKU on sale in an activity.
+type Item struct {
+	SKU           string `toml:"sku"`
+	Name          string `toml:"name"`
+	Variant       string `toml:"variant"`
+	Price         int64  `toml:"price"` // in the mall's own integer price unit; shown, never charged here
+	Stock         int64  `toml:"stock"`
+	ReleasePerSec int    `toml:"release_per_sec"` // tier 3; 0 = no limit
+	QuotaPercent  int    `toml:"quota_percent"`   // share of stock this sale may sell
+}
+
+// Quota is how many units the sale may sell: stock*quota_percent/100,
+// rounded down. Validate guarantees it is at least 1.
+func (it Item) Quota() int64 {
+	return it.Stock * int64(it.QuotaPercent) / 100
+}

@@ -1,0 +1,113 @@
+package config
+
+import "time"
+
+// Defaults. Each says why it is the value a fresh install should run with.
+const (
+	// DefaultListen serves every interface on the conventional HTTP
+	// alternative port, because the sale is public.
+	DefaultListen = "0.0.0.0:8080"
+	// DefaultAdminListen is empty: the admin API is off unless an operator
+	// chooses where it listens, because it can stop a sale.
+	DefaultAdminListen = ""
+	// DefaultDataDir sits in the working directory so a first run needs no
+	// setup.
+	DefaultDataDir = "./seckill-data"
+	// DefaultReadBuffer holds any real buy request head, which is a few
+	// hundred bytes, and makes a flood of oversized heads cheap to refuse.
+	DefaultReadBuffer = 1024
+	// DefaultIdleTimeout closes slow-loris connections quickly while leaving
+	// mobile clients on bad links time to finish one short request.
+	DefaultIdleTimeout = 5 * time.Second
+	// DefaultMaxConnections is 0, which means "derive from the process's
+	// file-descriptor limit", because that limit is what actually binds.
+	DefaultMaxConnections = 0
+	// DefaultBatchMax bounds the attempts one group commit covers, so one
+	// fsync amortises over many wins without a batch delaying replies long.
+	DefaultBatchMax = 1024
+	// DefaultPerAddrPerSec is 0 (no limit), because many honest buyers share
+	// one carrier-grade NAT address.
+	DefaultPerAddrPerSec = 0
+	// DefaultShutdownTimeout gives in-flight group commits and replies time to
+	// drain before the process exits.
+	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultRetryAfter spreads retries of refused ("busy") attempts over a
+	// second instead of letting them return at once.
+	DefaultRetryAfter = time.Second
+	// DefaultFrontEnd is the gnet event loop, the production front end; the
+	// others exist for benchmarks.
+	DefaultFrontEnd = "netpoll"
+
+	// DefaultAuthMode requires signed tokens, because "none" lets anyone buy
+	// as any uid.
+	DefaultAuthMode = "hmac"
+	// DefaultTokenMaxTTL refuses tokens minted to live longer than a day, so
+	// a leaked token or a mis-set clock upstream cannot outlive one sale day.
+	DefaultTokenMaxTTL = 24 * time.Hour
+
+	// DefaultReservation lets anyone buy, because a reservation list is an
+	// extra file the operator must choose to supply.
+	DefaultReservation = "open"
+	// DefaultLimit allows one win per uid per SKU, the usual flash-sale rule.
+	DefaultLimit = "sku"
+	// DefaultQueue bounds a SKU's inbox: deep enough to absorb a burst while
+	// the shard commits, short enough that a queued buyer is answered fast.
+	DefaultQueue = 4096
+	// DefaultQuotaPercent sells the whole stock.
+	DefaultQuotaPercent = 100
+	// DefaultFailText is shown when a buyer does not win, so it must be true
+	// in every losing case.
+	DefaultFailText = "Sorry, sold out"
+)
+
+// EnsureDefaults fills every zero or empty field that has a default. A field
+// whose zero value means something of its own (admin_listen "" = off,
+// max_connections 0 = derived, per-second rates 0 = no limit) is left alone.
+// It also derives Auth.SecretBytes from an inline Auth.Secret, so a Config
+// built in code needs only the text form.
+func (c *Config) EnsureDefaults() {
+	s := &c.Server
+	setString(&s.Listen, DefaultListen)
+	setString(&s.DataDir, DefaultDataDir)
+	setInt(&s.ReadBuffer, DefaultReadBuffer)
+	setDuration(&s.IdleTimeout, DefaultIdleTimeout)
+	setInt(&s.BatchMax, DefaultBatchMax)
+	setDuration(&s.ShutdownTimeout, DefaultShutdownTimeout)
+	setDuration(&s.RetryAfter, DefaultRetryAfter)
+	setString(&s.FrontEnd, DefaultFrontEnd)
+
+	setString(&c.Auth.Mode, DefaultAuthMode)
+	if len(c.Auth.SecretBytes) == 0 && c.Auth.Secret != "" {
+		c.Auth.SecretBytes = []byte(c.Auth.Secret)
+	}
+	setDuration(&c.Auth.TokenMaxTTL, DefaultTokenMaxTTL)
+
+	for i := range c.Activities {
+		a := &c.Activities[i]
+		setString(&a.Reservation, DefaultReservation)
+		setString(&a.Limit, DefaultLimit)
+		setInt(&a.Queue, DefaultQueue)
+		setString(&a.FailText, DefaultFailText)
+		for j := range a.Items {
+			setInt(&a.Items[j].QuotaPercent, DefaultQuotaPercent)
+		}
+	}
+}
+
+func setString(field *string, value string) {
+	if *field == "" {
+		*field = value
+	}
+}
+
+func setInt(field *int, value int) {
+	if *field == 0 {
+		*field = value
+	}
+}
+
+func setDuration(field *time.Duration, value time.Duration) {
+	if *field == 0 {
+		*field = value
+	}
+}

@@ -1,0 +1,104 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// StartNow is the activity start that means "when the process starts", used
+// by the demo so that it is always on sale.
+const StartNow = "now"
+
+// resolve derives the typed fields from their text forms and makes relative
+// paths absolute against baseDir. It records what it cannot resolve in
+// resolveProblems instead of stopping, so Validate can report everything.
+func (c *Config) resolve(baseDir string, now time.Time) {
+	add := func(field, format string, args ...any) {
+		c.resolveProblems = append(c.resolveProblems, Problem{field, fmt.Sprintf(format, args...)})
+	}
+
+	if c.Auth.SecretFile != "" {
+		c.Auth.SecretFile = resolvePath(baseDir, c.Auth.SecretFile)
+		secret, err := os.ReadFile(c.Auth.SecretFile)
+		if err != nil {
+			add("auth.secret_file", "cannot read: %v", err)
+		} else {
+			// Editors and `echo` end files with a newline that is not part
+			// of the key.
+			c.Auth.SecretBytes = bytes.TrimRight(secret, "\r\n")
+		}
+	}
+
+	for i, text := range c.Blocklist.Addrs {
+		addr, err := netip.ParseAddr(strings.TrimSpace(text))
+		if err != nil {
+			add(fmt.Sprintf("blocklist.addrs[%d]", i), "%q is not an IP address", text)
+			continue
+		}
+		c.Blocklist.ParsedAddrs = append(c.Blocklist.ParsedAddrs, addr.Unmap())
+	}
+
+	for i := range c.Activities {
+		a := &c.Activities[i]
+		field := fmt.Sprintf("activity[%d]", i)
+		if a.ReservationsFile != "" {
+			a.ReservationsFile = resolvePath(baseDir, a.ReservationsFile)
+			if _, err := os.Stat(a.ReservationsFile); err != nil {
+				add(field+".reservations_file", "cannot read: %v", err)
+			}
+		}
+		for _, p := range a.resolveTimes(now) {
+			add(field+"."+p.Field, "%s", p.Message)
+		}
+	}
+}
+
+// resolveTimes sets StartTime and EndTime from Start and End, returning the
+// problems with their field names relative to the activity. It leaves a
+// missing Start alone, because Validate reports missing fields.
+func (a *Activity) resolveTimes(now time.Time) Problems {
+	var problems Problems
+	switch a.Start {
+	case "":
+	case StartNow:
+		a.StartTime = now
+	default:
+		start, err := time.Parse(time.RFC3339, a.Start)
+		if err != nil {
+			problems = append(problems, Problem{"start", fmt.Sprintf("%q is neither RFC 3339 (2021-01-12T12:00:00+05:30) nor %q", a.Start, StartNow)})
+		} else {
+			a.StartTime = start
+		}
+	}
+
+	switch {
+	case a.End == "":
+	case strings.HasPrefix(a.End, "+"):
+		length, err := time.ParseDuration(a.End[1:])
+		if err != nil {
+			problems = append(problems, Problem{"end", fmt.Sprintf("%q is not +DURATION such as \"+2h\"", a.End)})
+		} else if !a.StartTime.IsZero() {
+			a.EndTime = a.StartTime.Add(length)
+		}
+	default:
+		end, err := time.Parse(time.RFC3339, a.End)
+		if err != nil {
+			problems = append(problems, Problem{"end", fmt.Sprintf("%q is neither RFC 3339 nor +DURATION such as \"+2h\"", a.End)})
+		} else {
+			a.EndTime = end
+		}
+	}
+	return problems
+}
+
+func resolvePath(baseDir, path string) string {
+	if filepath.IsAbs(path) || baseDir == "" {
+		return path
+	}
+	return filepath.Join(baseDir, path)
+}
