@@ -1,0 +1,45 @@
+// Command seckill runs the flash-sale engine and its tools.
+//
+//	seckill serve [-config FILE]          run the engine (embedded demo config without -config)
+//	seckill token -uid N [-config FILE | -secret S] [-ttl D]
+//	                                      print a signed token for uid N
+//
+// Run a subcommand with -h for its flags.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "token":
+		err = mintToken(os.Args[2:])
+	case "-h", "-help", "--help", "help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "seckill: unknown command %q\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "seckill:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage:
+  seckill serve [-config FILE]
+  seckill token -uid N [-config FILE | -secret S] [-ttl D]
+`)
+}

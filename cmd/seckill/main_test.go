@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"seckill/internal/httpget"
+)
+
+// binary is the seckill command built once for the tests that run it as a
+// real child process (crash, flood).
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "seckill-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "seckill")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build seckill: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// child is a running `seckill serve`.
+type child struct {
+	cmd  *exec.Cmd
+	addr string
+	log  *os.File
+}
+
+// startChild runs `seckill serve -config cfgPath`, optionally under prefix
+// (e.g. prlimit), and waits until /healthz answers.
+func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
+	t.Helper()
+	args := append(append([]string{}, prefix...), binary, "serve", "-config", cfgPath)
+	cmd := exec.Command(args[0], args[1:]...)
+	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, addr: addr, log: logf}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := httpget.Get(addr, "/healthz", time.Second); err == nil && resp.Status == 200 {
+			return c
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.kill()
+	t.Fatalf("seckill serve did not become healthy; log:\n%s", c.logText())
+	return nil
+}
+
+func (c *child) logText() string {
+	b, _ := os.ReadFile(c.log.Name())
+	return string(b)
+}
+
+// kill sends SIGKILL: no shutdown code runs, as in a crash.
+func (c *child) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	c.cmd.Wait()
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("seckill serve exited with %v; log:\n%s", err, c.logText())
+		}
+	case <-time.After(20 * time.Second):
+		c.kill()
+		t.Errorf("seckill serve did not stop on SIGTERM")
+	}
+}
+
+func writeConfig(t *testing.T, dir, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, "seckill.toml")
+	if err := os.WriteFile(p, []byte(strings.TrimLeft(text, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

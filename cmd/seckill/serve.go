@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"seckill/internal/config"
+	"seckill/internal/server"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	configPath := fs.String("config", "", "TOML configuration `file`; without it, the embedded demo config")
+	fs.Parse(args)
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *configPath == "" {
+		logger.Info("no -config given: running the embedded demo config", "data_dir", cfg.Server.DataDir)
+	}
+	srv, err := server.Open(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return srv.Run(ctx, nil)
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Demo(time.Now()), nil
+	}
+	return config.Load(path, time.Now())
+}

@@ -1,0 +1,196 @@
+package shardloop
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"seckill/engine"
+)
+
+// Replier receives a shard's decision for a task it offered. Reply is called
+// on the shard's goroutine and must not block: it encodes the answer and
+// hands it to the connection asynchronously. Tag is returned as it was given,
+// so a replier can tell a stale reply from a current one.
+type Replier interface {
+	Reply(tag uint64, d *engine.Decision)
+}
+
+// Store persists wins. AppendWins returns only once the wins are durable, or
+// with an error after which nothing more can be persisted.
+type Store interface {
+	AppendWins(wins []engine.Win) error
+}
+
+// Task is one attempt on its way to a shard, with the place its answer goes.
+type Task struct {
+	Attempt engine.Attempt
+	To      Replier
+	Tag     uint64
+}
+
+// ErrClosed is returned by Offer once the loop is shutting down.
+var ErrClosed = errors.New("shardloop: closed")
+
+// Loop drives one shard. Create it with New, start Run on its own goroutine,
+// Offer tasks from anywhere, and Close it once no front end Offers any more.
+type Loop struct {
+	shard    *engine.Shard
+	store    Store
+	clock    func() int64
+	inbox    chan Task
+	batchMax int
+	pub      Public
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	done      chan struct{}
+
+	batch     []Task
+	decisions []engine.Decision
+	wins      []engine.Win
+}
+
+// New returns a loop for shard with an inbox of queueLen tasks and at most
+// batchMax tasks per group commit. clock returns the current time in unix
+// nanoseconds; it is read once per batch and handed to the pure core.
+func New(shard *engine.Shard, store Store, queueLen, batchMax int, clock func() int64) *Loop {
+	l := &Loop{
+		shard:     shard,
+		store:     store,
+		clock:     clock,
+		inbox:     make(chan Task, queueLen),
+		batchMax:  batchMax,
+		done:      make(chan struct{}),
+		batch:     make([]Task, 0, batchMax),
+		decisions: make([]engine.Decision, 0, batchMax),
+		wins:      make([]engine.Win, 0, batchMax),
+	}
+	l.publish()
+	return l
+}
+
+// Public is the shard's state for the front end's cheap checks.
+func (l *Loop) Public() *Public { return &l.pub }
+
+// Spec is the shard's fixed description.
+func (l *Loop) Spec() *engine.Spec { return l.shard.Spec() }
+
+// Offer hands t to the shard without blocking. It returns false when the
+// inbox is full (the attempt gets busy) or the loop is closed.
+func (l *Loop) Offer(t Task) bool {
+	if l.closed.Load() {
+		return false
+	}
+	select {
+	case l.inbox <- t:
+		return true
+	default:
+		return false
+	}
+}
+
+// FrozenWinner answers a buy or lookup from a sold-out shard without going
+// through the inbox. It may be called from any goroutine, but only once
+// Public().SoldOut() has been observed true: from then on the shard's winner
+// table is never written again, and the atomic store that set the flag
+// happened after the last write.
+func (l *Loop) FrozenWinner(uid uint64) (engine.Decision, bool) {
+	d := l.shard.Step(&engine.Attempt{Kind: engine.Lookup, UID: uid})
+	return d, d.Result == engine.Won
+}
+
+// Close stops accepting tasks; Run answers what is already queued and
+// returns. The caller must have stopped every front end that Offers first,
+// so that no Offer races with the channel's close.
+func (l *Loop) Close() {
+	l.closeOnce.Do(func() {
+		l.closed.Store(true)
+		close(l.inbox)
+	})
+}
+
+// Done is closed when Run has returned.
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
+// Run is the shard's goroutine: it takes a batch from the inbox, steps it,
+// commits its wins and replies, until Close.
+func (l *Loop) Run() {
+	defer close(l.done)
+	for {
+		t, ok := <-l.inbox
+		if !ok {
+			return
+		}
+		l.batch = append(l.batch[:0], t)
+	drain:
+		for len(l.batch) < l.batchMax {
+			select {
+			case t, ok := <-l.inbox:
+				if !ok {
+					break drain
+				}
+				l.batch = append(l.batch, t)
+			default:
+				break drain
+			}
+		}
+		l.step()
+	}
+}
+
+// step decides one batch, makes its wins durable, and replies.
+//
+// DURABILITY ORDER: A REPLY THAT NAMES A WIN (won, already_won, a /result
+// that found one) MUST NOT BE HANDED TO ITS REPLIER BEFORE store.AppendWins
+// HAS RETURNED nil FOR THAT WIN. Every reply of the batch waits for the
+// batch's commit; wins of earlier batches were committed before this batch
+// began. If the commit fails, the shard fails closed and every decision
+// naming a win beyond the durable seq becomes unavailable.
+func (l *Loop) step() {
+	now := l.clock()
+	l.decisions = l.decisions[:0]
+	l.wins = l.wins[:0]
+	for i := range l.batch {
+		a := &l.batch[i].Attempt
+		a.NowUnixNano = now
+		d := l.shard.Step(a)
+		if d.Result == engine.Won && a.Kind == engine.Buy {
+			l.wins = append(l.wins, engine.Win{})
+			l.shard.WinAt(d.Seq, &l.wins[len(l.wins)-1])
+		}
+		l.decisions = append(l.decisions, d)
+	}
+	if len(l.wins) > 0 {
+		if err := l.store.AppendWins(l.wins); err != nil {
+			l.shard.Fail()
+			l.pub.set(flagFailed)
+		} else {
+			l.shard.MarkDurable(l.wins[len(l.wins)-1].Seq)
+		}
+		l.publish()
+	}
+	durable := l.shard.Durable()
+	for i := range l.batch {
+		d := &l.decisions[i]
+		if d.Result.RevealsWin() && d.Seq > durable {
+			*d = engine.Decision{Result: engine.Unavailable}
+		}
+		t := &l.batch[i]
+		t.To.Reply(t.Tag, d)
+		t.To = nil // drop the reference so a closed connection can be collected
+	}
+}
+
+// publish copies the shard's durable state into the atomics. The sold-out
+// flag is stored last, after every write to the winner table.
+func (l *Loop) publish() {
+	l.pub.remaining.Store(int64(l.shard.Spec().Quota - l.shard.Durable()))
+	if l.shard.SoldOut() {
+		l.pub.set(flagSoldOut)
+	}
+}
+
+// Recovered publishes the state a shard has after recovery Applied the
+// store's wins, before serving starts.
+func (l *Loop) Recovered() { l.publish() }

@@ -1,0 +1,26 @@
+// Package netpoll is seckill's public front end: a gnet v2 event loop on all
+// cores that reads minimal GET requests with small buffers, answers the cheap
+// cases itself, hands purchase attempts to the SKU shards, and writes their
+// replies when they come back. Every response carries Connection: close.
+//
+// No goroutine is started per connection or per request. Each connection
+// carries a small pooled context (connCtx) with a three-bit state that the
+// event loop and the shard goroutine hand back and forth:
+//
+//	reading ──Serve queues──▶ queued ──shard Reply──▶ replied ──Wake──▶ written, closed
+//	   │                        │
+//	   └──idle timeout/peer close──▶ closed (the later of close and reply frees the context)
+//
+// Limits: a request head longer than the read limit gets 431; a connection
+// that has not completed its head within idle_timeout is closed (gnet has no
+// deadlines; a coarse timing wheel driven by OnTick does it); connections
+// beyond max_connections get an immediate busy and are closed, because gnet
+// stops its whole engine when accept(2) fails with EMFILE.
+//
+// Usage:
+//
+//	srv := netpoll.New(netpoll.Options{Addr: "tcp://0.0.0.0:8080", Gate: g, ...})
+//	go func() { errc <- srv.Run() }() // Run returning early is fatal for the caller
+//	...
+//	srv.Stop(ctx)
+package netpoll

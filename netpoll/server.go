@@ -1,0 +1,288 @@
+package netpoll
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"seckill/engine"
+	"seckill/httpmin"
+	"seckill/internal/gate"
+)
+
+// ErrStopped is returned by Run when gnet's engine stopped although nobody
+// asked it to — for example after accept(2) failed with EMFILE. The caller
+// must treat it as fatal: the process no longer serves.
+var ErrStopped = errors.New("netpoll: event engine stopped unexpectedly")
+
+// Options configure the front end; New fills nothing in, the caller passes
+// validated configuration.
+type Options struct {
+	Addr           string // gnet protocol address, e.g. "tcp://127.0.0.1:8080"
+	Gate           *gate.Gate
+	MaxHeadBytes   int           // request line + headers; longer gets 431
+	IdleTimeout    time.Duration // an incomplete request is closed after this
+	MaxConnections int           // beyond this a connection gets busy and is closed
+	// Floor answers every complete request with a constant response and
+	// skips the engine: the cost of the network layer alone, for benchmarks.
+	Floor  bool
+	Logger *slog.Logger
+}
+
+// Server is the gnet event handler.
+type Server struct {
+	gnet.BuiltinEventEngine
+	opts   Options
+	gate   *gate.Gate
+	log    *slog.Logger
+	wheel  *idleWheel
+	eng    gnet.Engine
+	booted chan struct{}
+	busy   []byte // the constant answer to a connection over the limit
+
+	open     atomic.Int64 // connections currently open
+	queued   atomic.Int64 // attempts waiting for a shard
+	refused  atomic.Int64 // connections refused over max_connections
+	draining atomic.Bool
+	stopping atomic.Bool
+	bootOnce sync.Once
+}
+
+// New returns a server; Run starts it.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	busy := floorResponse
+	if opts.Gate != nil {
+		busy = opts.Gate.BusyResponse()
+	}
+	return &Server{
+		busy:   busy,
+		opts:   opts,
+		gate:   opts.Gate,
+		log:    opts.Logger,
+		wheel:  newIdleWheel(int64((opts.IdleTimeout+time.Second-1)/time.Second), time.Now().Unix()),
+		booted: make(chan struct{}),
+	}
+}
+
+// Run serves until Stop. It returns ErrStopped (wrapped) when the engine ends
+// on its own.
+func (s *Server) Run() error {
+	err := gnet.Run(s, s.opts.Addr,
+		gnet.WithMulticore(true),
+		// One SO_REUSEPORT listener per event loop. In this mode gnet
+		// accepts one connection per readiness event and runs OnOpen — and
+		// so our refusal and close of a connection over the limit —
+		// before it accepts the next. With a single shared acceptor it
+		// would instead accept the whole backlog first, and a flood would
+		// reach EMFILE, which stops gnet's engine for good.
+		gnet.WithReusePort(true),
+		gnet.WithReadBufferCap(s.opts.MaxHeadBytes),
+		gnet.WithWriteBufferCap(replyBufferBytes),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithTicker(true),
+		gnet.WithLogLevel(gnetLogLevel),
+	)
+	if s.stopping.Load() {
+		return err
+	}
+	if err == nil {
+		err = ErrStopped
+	}
+	return fmt.Errorf("netpoll: run %s: %w", s.opts.Addr, errors.Join(ErrStopped, err))
+}
+
+// Booted is closed once the listener accepts connections.
+func (s *Server) Booted() <-chan struct{} { return s.booted }
+
+// Drain makes new requests answer unavailable and waits until every queued
+// attempt has been answered or ctx ends, so a shutdown loses no reply.
+func (s *Server) Drain(ctx context.Context) error {
+	s.draining.Store(true)
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for s.queued.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("netpoll: drain: %d attempts still queued: %w", s.queued.Load(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Stop shuts the engine down and closes every connection.
+func (s *Server) Stop(ctx context.Context) error {
+	s.stopping.Store(true)
+	return s.eng.Stop(ctx)
+}
+
+// Stats are the front end's counters.
+type Stats struct{ Open, Queued, Refused int64 }
+
+// Stats returns the current counters.
+func (s *Server) Stats() Stats {
+	return Stats{Open: s.open.Load(), Queued: s.queued.Load(), Refused: s.refused.Load()}
+}
+
+// OnBoot records the engine so Stop can reach it.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.eng = eng
+	s.bootOnce.Do(func() { close(s.booted) })
+	return gnet.None
+}
+
+// OnOpen admits a connection or refuses it when the process is at its
+// connection limit, leaving file descriptors for the store and for accept
+// itself.
+func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if s.open.Add(1) > int64(s.opts.MaxConnections) {
+		s.open.Add(-1)
+		s.refused.Add(1)
+		drainSocket(c)
+		return s.busy, gnet.Close
+	}
+	x := newConnCtx(s, c)
+	c.SetContext(x)
+	s.wheel.add(time.Now().Unix(), c, x)
+	return nil, gnet.None
+}
+
+// OnClose ends a connection's context.
+func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
+	x, ok := c.Context().(*connCtx)
+	if !ok {
+		return gnet.None // refused in OnOpen
+	}
+	s.open.Add(-1)
+	c.SetContext(nil)
+	s.wheel.remove(x)
+	x.closed()
+	return gnet.None
+}
+
+// OnTick sweeps the idle wheel once a second.
+func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	s.wheel.sweep(time.Now().Unix())
+	return time.Second, gnet.None
+}
+
+var requestPool = sync.Pool{New: func() any { return new(httpmin.Request) }}
+
+// OnTraffic reads a request head, or writes a shard's reply when woken.
+func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	x, ok := c.Context().(*connCtx)
+	if !ok {
+		return gnet.Close
+	}
+	st := x.state.Load()
+	if st&stateReplied != 0 {
+		_, _ = c.Write(x.out)
+		return gnet.Close
+	}
+	if st&stateQueued != 0 {
+		_, _ = c.Discard(-1) // bytes after the head; the answer is on its way
+		return gnet.None
+	}
+	buf, _ := c.Peek(-1)
+	if s.opts.Floor {
+		return s.floor(c, buf)
+	}
+	req := requestPool.Get().(*httpmin.Request)
+	defer requestPool.Put(req)
+	req.Reset()
+	switch outcome := req.Parse(buf, s.opts.MaxHeadBytes); outcome {
+	case httpmin.Incomplete:
+		return gnet.None // the rest is in gnet's buffer; the idle wheel bounds the wait
+	case httpmin.Complete:
+	default:
+		return s.writeResult(c, resultOf(outcome))
+	}
+	if s.draining.Load() {
+		return s.writeResult(c, engine.Unavailable)
+	}
+	x.state.Store(stateQueued) // before Serve: the reply may arrive before Serve returns
+	s.queued.Add(1)
+	bp := replyPool.Get().(*[]byte)
+	resp, queued := s.gate.Serve(req, remoteAddr(c), time.Now().UnixNano(), x, x.gen.Load(), &x.pending, (*bp)[:0])
+	if queued {
+		replyPool.Put(bp)
+		_, _ = c.Discard(-1)
+		return gnet.None
+	}
+	s.queued.Add(-1)
+	x.state.Store(0)
+	_, _ = c.Write(resp)
+	*bp = resp[:0]
+	replyPool.Put(bp)
+	return gnet.Close
+}
+
+// writeResult writes the response of a bare result from a pooled buffer.
+// gnet copies what Write cannot send at once, so the buffer is free again
+// when Write returns.
+func (s *Server) writeResult(c gnet.Conn, res engine.Result) gnet.Action {
+	bp := replyPool.Get().(*[]byte)
+	resp := gate.Encode((*bp)[:0], res)
+	_, _ = c.Write(resp)
+	*bp = resp[:0]
+	replyPool.Put(bp)
+	return gnet.Close
+}
+
+var floorResponse = httpmin.AppendResponse(nil, 200, nil, []byte(`{"result":"floor"}`))
+
+var headEnd = []byte("\r\n\r\n")
+
+func (s *Server) floor(c gnet.Conn, buf []byte) gnet.Action {
+	if bytes.Contains(buf, headEnd) {
+		_, _ = c.Write(floorResponse)
+		return gnet.Close
+	}
+	if len(buf) > s.opts.MaxHeadBytes {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func resultOf(o httpmin.Outcome) engine.Result {
+	switch o {
+	case httpmin.MethodNotAllowed:
+		return engine.MethodNotAllowed
+	case httpmin.HeadTooLarge:
+		return engine.HeaderTooLarge
+	}
+	return engine.BadRequest
+}
+
+func remoteAddr(c gnet.Conn) netip.Addr {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	return netip.Addr{}
+}
+
+// drainSocket reads what the peer has already sent on a connection we are
+// about to refuse. Closing a socket with unread input makes the kernel send
+// RST instead of FIN, and an RST can destroy our busy answer in the peer's
+// receive buffer before the client reads it. One non-blocking read on the
+// raw descriptor is enough for a request head that arrived with the
+// connection; gnet has not read from the socket yet at OnOpen.
+func drainSocket(c gnet.Conn) {
+	var scratch [2048]byte
+	_, _ = unix.Read(c.Fd(), scratch[:])
+}
