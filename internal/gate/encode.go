@@ -2,6 +2,7 @@ package gate
 
 import (
 	"encoding/hex"
+	"sync"
 
 	"seckill/engine"
 	"seckill/httpmin"
@@ -31,19 +32,42 @@ var statusOf = [...]int{
 // Status is the HTTP status of a result.
 func Status(r engine.Result) int { return statusOf[r] }
 
-// maxBody bounds every body the gate writes; the scratch space lives on the
-// stack so encoding does not allocate. The longest body is a won with a
-// 64-byte SKU and activity id, a 40-hex ticket and the delivery hint, which
-// config keeps short; longer texts are cut rather than overflow.
+// maxBody is the capacity of a pooled body buffer: a won with a 64-byte SKU
+// and activity id, the 32-hex ticket and a delivery hint fit; a longer body
+// still works, it only costs an allocation.
 const maxBody = 1024
+
+// body is a JSON body under construction in a pooled buffer, so encoding
+// does not allocate in steady state.
+type body struct {
+	httpmin.JSON
+	buf *[]byte
+}
+
+var bodyPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, maxBody)
+	return &b
+}}
+
+func newBody() body {
+	buf := bodyPool.Get().(*[]byte)
+	return body{JSON: httpmin.JSON{B: (*buf)[:0]}, buf: buf}
+}
+
+// finish appends the whole response to out and returns the buffer.
+func (j *body) finish(out []byte, status int, extra []byte) []byte {
+	out = httpmin.AppendResponse(out, status, extra, j.B)
+	*j.buf = j.B[:0]
+	bodyPool.Put(j.buf)
+	return out
+}
 
 // Encode writes the response for a result that carries no more than its
 // name; front ends use it for parse errors.
 func Encode(out []byte, res engine.Result) []byte { return simple(out, res) }
 
 func simple(out []byte, res engine.Result) []byte {
-	var scratch [64]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
 	j.End()
@@ -51,52 +75,48 @@ func simple(out []byte, res engine.Result) []byte {
 	if res == engine.MethodNotAllowed {
 		extra = allowGET
 	}
-	return httpmin.AppendResponse(out, Status(res), extra, j.B)
+	return j.finish(out, Status(res), extra)
 }
 
 var allowGET = []byte(httpmin.AllowGET)
 
 func withSKU(out []byte, res engine.Result, r *Route) []byte {
-	var scratch [maxBody]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
 	j.Str("sku", r.Item.SKU)
 	j.End()
-	return httpmin.AppendResponse(out, Status(res), nil, j.B)
+	return j.finish(out, Status(res), nil)
 }
 
 func soldOut(out []byte, r *Route) []byte {
-	var scratch [maxBody]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", engine.SoldOut.String())
 	j.Str("sku", r.Item.SKU)
 	j.Str("message", r.Activity.FailText)
 	j.End()
-	return httpmin.AppendResponse(out, Status(engine.SoldOut), nil, j.B)
+	return j.finish(out, Status(engine.SoldOut), nil)
 }
 
 func notStarted(out []byte, r *Route, now int64) []byte {
-	var scratch [maxBody]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", engine.NotStarted.String())
 	j.Str("sku", r.Item.SKU)
 	j.Int("start_unix", r.startUnixNano/1e9)
 	j.Int("server_unix", now/1e9)
 	j.End()
-	return httpmin.AppendResponse(out, Status(engine.NotStarted), nil, j.B)
+	return j.finish(out, Status(engine.NotStarted), nil)
 }
 
 func (g *Gate) busy(out []byte, retryMs int64) []byte {
-	var scratch [64]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", engine.Busy.String())
 	j.Int("retry_ms", retryMs)
 	j.End()
-	return httpmin.AppendResponse(out, Status(engine.Busy), g.retryAfter, j.B)
+	return j.finish(out, Status(engine.Busy), g.retryAfter)
 }
 
 // BusyResponse is a complete busy response, for a front end that must
@@ -119,10 +139,9 @@ func (g *Gate) encode(out []byte, r *Route, uid uint64, d *engine.Decision) []by
 }
 
 func winBody(out []byte, res engine.Result, r *Route, uid uint64, d *engine.Decision) []byte {
-	var scratch [maxBody]byte
 	var ticket [2 * engine.TicketBytes]byte
 	hex.Encode(ticket[:], d.Ticket[:])
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
 	j.Str("activity", r.Activity.ID)
@@ -133,12 +152,11 @@ func winBody(out []byte, res engine.Result, r *Route, uid uint64, d *engine.Deci
 	j.Int("time_unix_ms", d.TimeUnixNano/1e6)
 	j.Str("hint", r.Activity.DeliveryHint)
 	j.End()
-	return httpmin.AppendResponse(out, Status(res), nil, j.B)
+	return j.finish(out, Status(res), nil)
 }
 
 func stockBody(out []byte, r *Route, now int64) []byte {
-	var scratch [maxBody]byte
-	j := httpmin.JSON{B: scratch[:0]}
+	j := newBody()
 	j.Begin()
 	j.Str("activity", r.Activity.ID)
 	j.Str("sku", r.Item.SKU)
@@ -148,7 +166,7 @@ func stockBody(out []byte, r *Route, now int64) []byte {
 	j.Int("end_unix", r.endUnixNano/1e9)
 	j.Int("server_unix", now/1e9)
 	j.End()
-	return httpmin.AppendResponse(out, 200, nil, j.B)
+	return j.finish(out, 200, nil)
 }
 
 func healthz(out []byte) []byte {
