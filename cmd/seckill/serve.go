@@ -16,11 +16,15 @@ import (
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	configPath := fs.String("config", "", "TOML configuration `file`; without it, the embedded demo config")
+	frontEnd := fs.String("front-end", "", "override server.front_end: `netpoll`, nethttp or floor (the latter two for benchmarks)")
 	fs.Parse(args)
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
+		return err
+	}
+	if err := overrideFrontEnd(cfg, *frontEnd); err != nil {
 		return err
 	}
 	if *configPath == "" {

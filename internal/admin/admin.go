@@ -7,6 +7,8 @@
 //	POST /admin/resume?activity=ID[&sku=SKU]
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
+//	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
+//	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)
 package admin
 
 import (
@@ -40,6 +42,7 @@ func Handler(e Engine) http.Handler {
 	mux.HandleFunc("POST /admin/resume", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) })
 	mux.HandleFunc("PUT /admin/reservations", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) })
 	mux.HandleFunc("PUT /admin/blocklist", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) })
+	debugRoutes(mux)
 	return mux
 }
 

@@ -17,7 +17,6 @@ import (
 	"seckill/internal/gate"
 	"seckill/internal/shardloop"
 	"seckill/internal/uidset"
-	"seckill/netpoll"
 	"seckill/replay"
 	"seckill/wal"
 )
@@ -30,7 +29,7 @@ type Server struct {
 	loops  []*shardloop.Loop
 	routes []*gate.Route
 	gate   *gate.Gate
-	front  *netpoll.Server
+	front  frontEnd
 	admin  *http.Server
 	// Reservations holds each activity's swappable reservation set, by id.
 	reservations map[string]*atomic.Pointer[uidset.Set]
@@ -147,15 +146,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	if maxConns == 0 {
 		maxConns = maxConnectionsFor(fdLimit)
 	}
-	s.front = netpoll.New(netpoll.Options{
-		Addr:           "tcp://" + s.cfg.Server.Listen,
-		Gate:           s.gate,
-		MaxHeadBytes:   s.cfg.Server.ReadBuffer,
-		IdleTimeout:    s.cfg.Server.IdleTimeout,
-		MaxConnections: maxConns,
-		Floor:          s.cfg.Server.FrontEnd == "floor",
-		Logger:         s.log,
-	})
+	s.front = s.newFrontEnd(maxConns)
 	if err := s.startAdmin(); err != nil {
 		s.closeLoops()
 		s.store.Close()
