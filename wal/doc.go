@@ -41,7 +41,10 @@
 //	+-----+----------+------+-----+------+-------------+  +-----+-----+
 //
 // Meta keys hold small synced values (export cursor, delivery state, config
-// snapshots); "wal.ticket_key" holds the 32-byte ticket key.
+// snapshots); "wal.ticket_key" holds the 32-byte ticket key, and
+// "wal.head/" activity 0x00 sku holds each SKU's head marker: the seq (8
+// bytes, BE) and hash (32) of its last win, written in the same batch as
+// the wins (head.go), so that an audit can tell a lost tail from tampering.
 //
 // # Winner value
 //

@@ -214,7 +214,9 @@ func (l *Log) Failure() error { return l.state.failure() }
 // than 64 bytes, or contains a 0x00 byte. It does not verify the chain or
 // the Hash: they are stored as given. In steady state it does not allocate
 // per win (batches are pooled and wins are encoded in place with
-// Batch.SetDeferred).
+// Batch.SetDeferred). With the wins, the same batch sets the head marker of
+// each (activity, SKU) to its last win (see head.go), so an audit can tell a
+// lost tail from an intact log.
 func (l *Log) AppendWins(wins []engine.Win) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -243,6 +245,11 @@ func (l *Log) AppendWins(wins []engine.Win) error {
 		if err := op.Finish(); err != nil {
 			return err
 		}
+	}
+	// The head markers go in the same batch, so they are exactly as durable
+	// as the wins they name (see head.go).
+	if err := putHeads(b, wins); err != nil {
+		return err
 	}
 	return l.commit(b)
 }

@@ -1,0 +1,110 @@
+package wal
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"seckill/engine"
+)
+
+// Record is one stored winner record as ScanRecords sees it, good or bad.
+type Record struct {
+	// Activity, SKU and Seq come from the key. KeyOK is false when the key
+	// itself is malformed; then they are empty and Key is all there is.
+	Key      []byte // valid only during the call
+	KeyOK    bool
+	Activity string
+	SKU      string
+	Seq      uint64
+	// Win is the decoded value when ValueOK is set: a well-formed record
+	// body and hash. It may still disagree with the key (Err says so).
+	Win     engine.Win
+	ValueOK bool
+	// Err is nil for a record ScanWins would accept; otherwise it wraps
+	// ErrCorrupt and says what is wrong.
+	Err error
+}
+
+// ScanRecords calls fn for every winner record in key order, like ScanWins,
+// but a record that does not decode does not stop the scan: it is handed to
+// fn with Err set, and as much of it as could be read. The audit uses it to
+// report every bad record and to tell a partly written last record (a
+// truncated tail) from corruption in the middle of a chain. *r is reused
+// between calls. An error from fn stops the scan and is returned as is.
+func (l *Log) ScanRecords(fn func(r *Record) error) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: winLower, UpperBound: winUpper})
+	if err != nil {
+		return l.readErr(err)
+	}
+	var r Record
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return l.readErr(err)
+		}
+		r.Key = it.Key()
+		if r.Err = DecodeWin(r.Key, v, &r.Win); r.Err == nil {
+			// The common case: the names are the Win's (no allocation).
+			r.KeyOK, r.ValueOK = true, true
+			r.Activity, r.SKU, r.Seq = r.Win.Activity, r.Win.SKU, r.Win.Seq
+		} else {
+			r.readBad(v)
+		}
+		if err := fn(&r); err != nil {
+			_ = it.Close()
+			return err
+		}
+	}
+	if err := it.Close(); err != nil {
+		return l.readErr(err)
+	}
+	return nil
+}
+
+// readBad fills r with what can be read of a record DecodeWin refused.
+func (r *Record) readBad(v []byte) {
+	r.Err = fmt.Errorf("key %q: %w", r.Key, r.Err)
+	act, sku, seq, ok := parseWinKey(r.Key)
+	r.KeyOK = ok
+	r.Activity, r.SKU, r.Seq = "", "", 0
+	if ok {
+		r.Activity, r.SKU, r.Seq = string(act), string(sku), seq
+	}
+	r.Win = engine.Win{}
+	n, err := engine.DecodeCanonical(v, &r.Win)
+	r.ValueOK = err == nil && len(v) == n+hashSize
+	if r.ValueOK {
+		copy(r.Win.Hash[:], v[n:])
+	}
+}
+
+// parseWinKey splits a winner key into its activity, SKU and seq, with the
+// same rules as DecodeWin.
+func parseWinKey(key []byte) (act, sku []byte, seq uint64, ok bool) {
+	if len(key) < 1+1+1+1+1+8 || key[0] != winPrefix {
+		return nil, nil, 0, false
+	}
+	names := key[1 : len(key)-8]
+	if names[len(names)-1] != 0 {
+		return nil, nil, 0, false
+	}
+	names = names[:len(names)-1]
+	i := bytes.IndexByte(names, 0)
+	if i <= 0 || i > maxName {
+		return nil, nil, 0, false
+	}
+	act, sku = names[:i], names[i+1:]
+	if len(sku) == 0 || len(sku) > maxName || bytes.IndexByte(sku, 0) >= 0 {
+		return nil, nil, 0, false
+	}
+	return act, sku, binary.BigEndian.Uint64(key[len(key)-8:]), true
+}
