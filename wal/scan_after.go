@@ -20,9 +20,10 @@ import (
 // wins are never read: the iterator seeks past them, so an incremental
 // reader (export, push) costs O(chains + new wins), not O(store).
 //
-// w and last are reused between calls (copy to keep). An error from head or
-// fn stops the walk and is returned as is; a record that does not decode is
-// ErrCorrupt, as in ScanWins.
+// w and last are reused between calls (copy to keep). fn returning
+// SkipChain moves on to the next chain without reading the rest of this
+// one. Any other error from head or fn stops the walk and is returned as
+// is; a record that does not decode is ErrCorrupt, as in ScanWins.
 func (l *Log) ScanWinsAfter(head func(last *engine.Win) (after uint64, err error), fn func(w *engine.Win) error) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -43,6 +44,9 @@ func (l *Log) ScanWinsAfter(head func(last *engine.Win) (after uint64, err error
 	}
 	return err
 }
+
+// SkipChain, returned by ScanWinsAfter's fn, skips the rest of the chain.
+var SkipChain = errors.New("wal: skip the rest of this chain")
 
 // chainErr marks an iterator error so ScanWinsAfter can classify it while
 // errors from the callbacks pass through untouched.
@@ -79,6 +83,9 @@ func walkChains(it *pebble.Iterator, head func(*engine.Win) (uint64, error), fn 
 					return err
 				}
 				if err := fn(&w); err != nil {
+					if err == SkipChain {
+						break
+					}
 					return err
 				}
 			}

@@ -58,9 +58,17 @@ func TestScanWinsAfter(t *testing.T) {
 			}
 		})
 	}
+	var firsts []uint64
+	err := l.ScanWinsAfter(func(*engine.Win) (uint64, error) { return 1, nil }, func(w *engine.Win) error {
+		firsts = append(firsts, w.Seq)
+		return SkipChain
+	})
+	if err != nil || fmt.Sprint(firsts) != "[2 2 2]" {
+		t.Fatalf("SkipChain: err %v, visited seqs %v, want the second win of each of the 3 chains", err, firsts)
+	}
 	stop := errors.New("stop")
 	n := 0
-	err := l.ScanWinsAfter(func(*engine.Win) (uint64, error) { return 0, nil }, func(*engine.Win) error {
+	err = l.ScanWinsAfter(func(*engine.Win) (uint64, error) { return 0, nil }, func(*engine.Win) error {
 		n++
 		if n == 2 {
 			return stop
