@@ -3,6 +3,7 @@
 //	seckill serve [-config FILE]          run the engine (embedded demo config without -config)
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
+//	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -23,6 +24,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "token":
 		err = mintToken(os.Args[2:])
+	case "replay":
+		os.Exit(runReplay(os.Args[2:], os.Stdout, os.Stderr))
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -41,5 +44,6 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   seckill serve [-config FILE]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
+  seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
 `)
 }
