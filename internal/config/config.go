@@ -52,7 +52,12 @@ type Auth struct {
 
 // Export configures the live hand-off of winners to the mall.
 type Export struct {
-	PushURL string `toml:"push_url"` // http(s) URL; empty = off
+	PushURL         string        `toml:"push_url"`          // http(s) URL; empty = off
+	PushBatch       int           `toml:"push_batch"`        // records per POST
+	PushTimeout     time.Duration `toml:"push_timeout"`      // of one POST, answer included
+	PushMaxAttempts int           `toml:"push_max_attempts"` // failed POSTs before a record is parked as failed
+	PushBackoff     time.Duration `toml:"push_backoff"`      // ceiling of the first retry's wait
+	PushBackoffMax  time.Duration `toml:"push_backoff_max"`  // ceiling of any retry's wait
 }
 
 // Blocklist names buyers that are refused outright.

@@ -45,6 +45,26 @@ const (
 	// a leaked token or a mis-set clock upstream cannot outlive one sale day.
 	DefaultTokenMaxTTL = 24 * time.Hour
 
+	// DefaultPushBatch sends 500 winners per POST: about 200 KiB of JSON,
+	// under the 1 MiB body limit web servers commonly default to, enough to
+	// drain a sale's backlog in few requests, and little to resend on retry.
+	DefaultPushBatch = 500
+	// DefaultPushTimeout lets a healthy mall answer a batch (milliseconds)
+	// with room for a GC pause or a failover, without holding a dead
+	// connection long.
+	DefaultPushTimeout = 5 * time.Second
+	// DefaultPushMaxAttempts, with the default backoff, keeps retrying
+	// through about 6 minutes of outage on average (12 at most, plus the
+	// POSTs' own time) — a mall restart or deploy — before parking records
+	// as failed for a manual re-push, as the Notify system does.
+	DefaultPushMaxAttempts = 20
+	// DefaultPushBackoff is the first retry's ceiling: a blip is retried
+	// within a fraction of a second.
+	DefaultPushBackoff = 200 * time.Millisecond
+	// DefaultPushBackoffMax caps the wait, so a mall that comes back is
+	// served again within a minute.
+	DefaultPushBackoffMax = time.Minute
+
 	// DefaultReservation lets anyone buy, because a reservation list is an
 	// extra file the operator must choose to supply.
 	DefaultReservation = "open"
@@ -81,6 +101,13 @@ func (c *Config) EnsureDefaults() {
 		c.Auth.SecretBytes = []byte(c.Auth.Secret)
 	}
 	setDuration(&c.Auth.TokenMaxTTL, DefaultTokenMaxTTL)
+
+	e := &c.Export
+	setInt(&e.PushBatch, DefaultPushBatch)
+	setDuration(&e.PushTimeout, DefaultPushTimeout)
+	setInt(&e.PushMaxAttempts, DefaultPushMaxAttempts)
+	setDuration(&e.PushBackoff, DefaultPushBackoff)
+	setDuration(&e.PushBackoffMax, DefaultPushBackoffMax)
 
 	for i := range c.Activities {
 		a := &c.Activities[i]

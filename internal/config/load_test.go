@@ -149,6 +149,10 @@ func TestEnsureDefaults(t *testing.T) {
 	if c.Auth.Mode != DefaultAuthMode || c.Auth.TokenMaxTTL != DefaultTokenMaxTTL || string(c.Auth.SecretBytes) != c.Auth.Secret {
 		t.Errorf("auth defaults: %+v", c.Auth)
 	}
+	if e := c.Export; e.PushURL != "" || e.PushBatch != DefaultPushBatch || e.PushTimeout != DefaultPushTimeout ||
+		e.PushMaxAttempts != DefaultPushMaxAttempts || e.PushBackoff != DefaultPushBackoff || e.PushBackoffMax != DefaultPushBackoffMax {
+		t.Errorf("export defaults: %+v", e)
+	}
 	a := c.Activities[0]
 	if a.Reservation != DefaultReservation || a.Limit != DefaultLimit || a.Queue != DefaultQueue ||
 		a.FailText != DefaultFailText || a.Items[0].QuotaPercent != DefaultQuotaPercent {

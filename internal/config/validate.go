@@ -21,6 +21,10 @@ const (
 	MaxQueue           = 1 << 20             // a deeper inbox only makes buyers wait for "sold out"
 	MaxStock           = 100_000_000         // a larger figure is surely a typo
 	MaxIDLength        = 64                  // ids appear in URLs and log keys
+	MaxPushBatch       = 10_000              // ~4 MiB of JSON: the most memory one push batch takes
+	MaxPushTimeout     = 5 * time.Minute     // a mall slower than this is down
+	MaxPushMaxAttempts = 1000                // beyond this a record is never given up in practice
+	MaxPushBackoff     = time.Hour           // a dead mall is still asked once an hour
 	// MinSecretBytes is the shortest HMAC key accepted: 128 bits, so that the
 	// key cannot be found by guessing and tokens cannot be forged.
 	MinSecretBytes = 16
@@ -118,12 +122,23 @@ func (a *Auth) validate(l *problemList) {
 }
 
 func (e *Export) validate(l *problemList) {
-	if e.PushURL == "" {
-		return
+	if e.PushURL != "" {
+		u, err := url.Parse(e.PushURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.add("export.push_url", "%q is not an http(s) URL", e.PushURL)
+		}
 	}
-	u, err := url.Parse(e.PushURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		l.add("export.push_url", "%q is not an http(s) URL", e.PushURL)
+	if e.PushBatch < 1 || e.PushBatch > MaxPushBatch {
+		l.add("export.push_batch", "%d is outside [1, %d]", e.PushBatch, MaxPushBatch)
+	}
+	checkDuration(l, "export.push_timeout", e.PushTimeout, MaxPushTimeout)
+	if e.PushMaxAttempts < 1 || e.PushMaxAttempts > MaxPushMaxAttempts {
+		l.add("export.push_max_attempts", "%d is outside [1, %d]", e.PushMaxAttempts, MaxPushMaxAttempts)
+	}
+	checkDuration(l, "export.push_backoff", e.PushBackoff, MaxPushBackoff)
+	checkDuration(l, "export.push_backoff_max", e.PushBackoffMax, MaxPushBackoff)
+	if e.PushBackoffMax < e.PushBackoff {
+		l.add("export.push_backoff_max", "%v is below push_backoff %v", e.PushBackoffMax, e.PushBackoff)
 	}
 }
 

@@ -274,6 +274,24 @@ end = "+2h"
 			wantFields: []string{"export.push_url", "blocklist.addrs[1]", "blocklist.addrs[3]"},
 		},
 		{
+			name: "every push setting wrong at once",
+			toml: validAuth + `
+[export]
+push_url = "http://mall.internal/w"
+push_batch = 10001
+push_timeout = "6m"
+push_max_attempts = -1
+push_backoff = "2h"
+push_backoff_max = "1s"
+` + validActivity,
+			wantFields: []string{"export.push_batch", "export.push_timeout", "export.push_max_attempts", "export.push_backoff", "export.push_backoff_max"},
+		},
+		{
+			name:       "push durations without unit",
+			toml:       validAuth + "[export]\npush_timeout = 5\npush_backoff_max = \"-1s\"\n" + validActivity,
+			wantFields: []string{"export.push_timeout", "export.push_backoff_max"},
+		},
+		{
 			name:       "unknown keys",
 			toml:       "[server]\nlisten_addr = \":1\"\n[metrics]\non = true\n" + validAuth + validActivity + "  colour = \"red\"\n",
 			wantFields: []string{"server.listen_addr", "metrics", "activity.item.colour"},
@@ -314,6 +332,7 @@ start = "2021-01-12T12:00:00Z"`, `id = "a2"
 start = "2021-01-12T14:00:00Z"`, 1)},
 		{"port 0 and empty host", "[server]\nlisten = \":0\"\n" + validAuth + validActivity},
 		{"ipv6 listener", "[server]\nlisten = \"[::1]:8080\"\n" + validAuth + validActivity},
+		{"push at the limits", validAuth + "[export]\npush_url = \"https://mall:8443/w\"\npush_batch = 10000\npush_timeout = \"5m\"\npush_max_attempts = 1\npush_backoff = \"1h\"\npush_backoff_max = \"1h\"\n" + validActivity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
