@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"seckill/engine"
+	"seckill/internal/config"
 	"seckill/internal/export"
 	"seckill/internal/salegen"
 	"seckill/wal"
@@ -305,5 +306,20 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := backoff(0, base, maxWait); d != 0 {
 		t.Errorf("no failure yet, wait %v", d)
+	}
+}
+
+// TestLimitsMatchConfig keeps the pusher's own limits equal to those the
+// configuration promises the operator.
+func TestLimitsMatchConfig(t *testing.T) {
+	if MaxBatch != config.MaxPushBatch || MaxTimeout != config.MaxPushTimeout ||
+		MaxMaxAttempts != config.MaxPushMaxAttempts || MaxBackoff != config.MaxPushBackoff {
+		t.Fatal("push limits differ from internal/config's")
+	}
+	c := &config.Config{}
+	c.EnsureDefaults()
+	c.Export.PushURL = "http://mall/x"
+	if _, err := New(openStore(t, t.TempDir()), OptionsFrom(c.Export)); err != nil {
+		t.Fatalf("the default configuration does not make a pusher: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"seckill/engine"
+	"seckill/internal/config"
 	"seckill/wal"
 )
 
@@ -38,6 +39,12 @@ type Options struct {
 	// Client, when set, is used as is (tests); otherwise a client with
 	// Timeout.
 	Client *http.Client
+}
+
+// OptionsFrom takes the settings of a configuration's [export] section.
+func OptionsFrom(e config.Export) Options {
+	return Options{URL: e.PushURL, Batch: e.PushBatch, Timeout: e.PushTimeout, MaxAttempts: e.PushMaxAttempts,
+		Backoff: e.PushBackoff, BackoffMax: e.PushBackoffMax}
 }
 
 func (o *Options) check() error {
