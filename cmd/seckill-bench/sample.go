@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"seckill/bench"
+	"seckill/internal/httpget"
+)
+
+// serverFigures is what the server process spent during a run, read from
+// /proc (CPU from utime+stime, not wall time: the generator shares the
+// machine) and, for a Go server, from its /admin/memstats.
+type serverFigures struct {
+	PIDs            []int   `json:"pids"`
+	UserSec         float64 `json:"cpu_user_s"`
+	SysSec          float64 `json:"cpu_sys_s"`
+	CPUPerAttemptUS float64 `json:"cpu_us_per_attempt"`
+	RSSBefore       int64   `json:"rss_before"`
+	RSSMax          int64   `json:"rss_max"`
+	RSSAfter        int64   `json:"rss_after"`
+	GCs             uint32  `json:"gcs,omitempty"`
+	GCPauseMs       float64 `json:"gc_pause_ms,omitempty"`
+	HeapInuseBefore uint64  `json:"heap_inuse_before,omitempty"`
+	HeapInuseAfter  uint64  `json:"heap_inuse_after,omitempty"`
+}
+
+func (s *serverFigures) writeText(w io.Writer) {
+	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS)
+	fmt.Fprintf(w, "server rss: before %s, max %s, after %s\n", mib(s.RSSBefore), mib(s.RSSMax), mib(s.RSSAfter))
+	if s.GCs > 0 || s.HeapInuseBefore > 0 {
+		fmt.Fprintf(w, "server go: %d GCs, %.1f ms paused; heap in use %s before, %s after\n",
+			s.GCs, s.GCPauseMs, mib(int64(s.HeapInuseBefore)), mib(int64(s.HeapInuseAfter)))
+	}
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// memStats mirrors the admin API's /admin/memstats answer.
+type memStats struct {
+	HeapAlloc     uint64  `json:"heap_alloc"`
+	HeapInuse     uint64  `json:"heap_inuse"`
+	HeapSys       uint64  `json:"heap_sys"`
+	StackInuse    uint64  `json:"stack_inuse"`
+	Sys           uint64  `json:"sys"`
+	NumGC         uint32  `json:"num_gc"`
+	PauseTotalNs  uint64  `json:"pause_total_ns"`
+	GCCPUFraction float64 `json:"gc_cpu_fraction"`
+	Goroutines    int     `json:"goroutines"`
+	VmRSSBytes    int64   `json:"vm_rss_bytes"`
+}
+
+// fetchMemStats asks a Go server's admin API; gc first collects garbage so
+// the heap figures count live objects only.
+func fetchMemStats(admin string, gc bool) (*memStats, error) {
+	target := "/admin/memstats"
+	if gc {
+		target += "?gc=1"
+	}
+	resp, err := httpget.Get(admin, target, 30*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("seckill-bench: memstats: %w", err)
+	}
+	var m memStats
+	if err := json.Unmarshal(resp.Body, &m); err != nil || resp.Status != 200 {
+		return nil, fmt.Errorf("%w: memstats answered %d %q", errUsage, resp.Status, resp.Body)
+	}
+	return &m, nil
+}
+
+// rssPeriod is how often a sampler reads the server's RSS.
+const rssPeriod = 100 * time.Millisecond
+
+// sampler watches server processes during a run.
+type sampler struct {
+	pids   []int
+	admin  string
+	cpu0   bench.CPU
+	rss0   int64
+	ms0    *memStats
+	rssMax atomic.Int64
+	stopc  chan struct{}
+	done   chan struct{}
+}
+
+func startSampler(pids []int, admin string) (*sampler, error) {
+	s := &sampler{pids: pids, admin: admin, stopc: make(chan struct{}), done: make(chan struct{})}
+	var err error
+	if admin != "" {
+		if s.ms0, err = fetchMemStats(admin, false); err != nil {
+			return nil, err
+		}
+	}
+	if s.rss0, err = bench.ReadRSS(pids); err != nil {
+		return nil, err
+	}
+	s.rssMax.Store(s.rss0)
+	if s.cpu0, err = bench.ReadCPU(pids); err != nil {
+		return nil, err
+	}
+	go s.watch()
+	return s, nil
+}
+
+func (s *sampler) watch() {
+	defer close(s.done)
+	t := time.NewTicker(rssPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopc:
+			return
+		case <-t.C:
+			if rss, err := bench.ReadRSS(s.pids); err == nil && rss > s.rssMax.Load() {
+				s.rssMax.Store(rss)
+			}
+		}
+	}
+}
+
+// stop ends the watch and returns the figures for the run p measured.
+func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
+	cpu1, err := bench.ReadCPU(s.pids)
+	close(s.stopc)
+	<-s.done
+	if err != nil {
+		return nil, err
+	}
+	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load()}
+	d := cpu1.Sub(s.cpu0)
+	f.UserSec, f.SysSec = d.UserSec, d.SysSec
+	if runErr == nil && p != nil && p.Attempts > 0 {
+		f.CPUPerAttemptUS = d.Total() / float64(p.Attempts) * 1e6
+	}
+	if f.RSSAfter, err = bench.ReadRSS(s.pids); err != nil {
+		return nil, err
+	}
+	f.RSSMax = max(f.RSSMax, f.RSSAfter)
+	if s.ms0 != nil {
+		ms1, err := fetchMemStats(s.admin, false)
+		if err != nil {
+			return nil, err
+		}
+		f.GCs = ms1.NumGC - s.ms0.NumGC
+		f.GCPauseMs = float64(ms1.PauseTotalNs-s.ms0.PauseTotalNs) / 1e6
+		f.HeapInuseBefore, f.HeapInuseAfter = s.ms0.HeapInuse, ms1.HeapInuse
+	}
+	return f, nil
+}
