@@ -49,6 +49,8 @@ type Loop struct {
 	batch     []Task
 	decisions []engine.Decision
 	wins      []engine.Win
+
+	durableSignal chan<- struct{} // see OnDurable; nil = none
 }
 
 // New returns a loop for shard with an inbox of queueLen tasks and at most
@@ -167,6 +169,7 @@ func (l *Loop) step() {
 			l.pub.set(flagFailed)
 		} else {
 			l.shard.MarkDurable(l.wins[len(l.wins)-1].Seq)
+			l.signalDurable()
 		}
 		l.publish()
 	}
