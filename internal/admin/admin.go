@@ -7,6 +7,8 @@
 //	POST /admin/resume?activity=ID[&sku=SKU]
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
+//	POST /admin/export?out=FILE[&format=F][&all=1]  export winners to FILE (see handoff.go)
+//	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
 //	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
 //	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)
 package admin
@@ -43,6 +45,7 @@ func Handler(e Engine) http.Handler {
 	mux.HandleFunc("PUT /admin/reservations", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) })
 	mux.HandleFunc("PUT /admin/blocklist", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) })
 	debugRoutes(mux)
+	handoffRoutes(mux, e)
 	return mux
 }
 

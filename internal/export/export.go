@@ -26,6 +26,18 @@ const (
 	FormatCSV   = "csv"
 )
 
+// FormatFor is the format an export to path gets: explicit when set, else
+// CSV for a name ending in ".csv" or ".csv.zst", else JSON Lines.
+func FormatFor(path, explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	if strings.HasSuffix(strings.TrimSuffix(path, ".zst"), ".csv") {
+		return FormatCSV
+	}
+	return FormatJSONL
+}
+
 // Stages at which Options.Pause is called; a crash test stops the process
 // there to prove that every window between two steps is recoverable.
 const (

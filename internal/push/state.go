@@ -131,6 +131,9 @@ type Status struct {
 	Chains    []ChainStatus `json:"chains"`
 }
 
+// Status reads the pusher's delivery state from its store.
+func (p *Pusher) Status() (Status, error) { return ReadStatus(p.log) }
+
 // ReadStatus reads the delivery state from the store; it works on a store
 // opened read-only too.
 func ReadStatus(log *wal.Log) (Status, error) {

@@ -31,6 +31,8 @@ type Server struct {
 	gate   *gate.Gate
 	front  frontEnd
 	admin  *http.Server
+	// handoff exports and pushes winners to the mall (handoff.go).
+	handoff handoff
 	// Reservations holds each activity's swappable reservation set, by id.
 	reservations map[string]*atomic.Pointer[uidset.Set]
 }
@@ -49,6 +51,10 @@ func Open(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
 	s := &Server{cfg: cfg, log: log, store: store, reservations: map[string]*atomic.Pointer[uidset.Set]{}}
+	if err := s.openHandoff(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := s.build(); err != nil {
 		store.Close()
 		return nil, err
@@ -102,6 +108,7 @@ func (s *Server) build() error {
 			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, resv)
 			shards[[2]string{act.ID, item.SKU}] = shard
 			loop := shardloop.New(shard, s.store, act.Queue, s.cfg.Server.BatchMax, clock)
+			s.wireDurable(loop)
 			s.loops = append(s.loops, loop)
 			s.routes = append(s.routes, gate.NewRoute(act, item, loop, resvPtr))
 		}
@@ -160,6 +167,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		if ready != nil {
 			ready(s.cfg.Server.Listen)
 		}
+		s.startPush()
 	case err := <-runErr:
 		s.closeLoops()
 		s.store.Close()
@@ -194,6 +202,7 @@ func (s *Server) shutdown(frontRunning bool, runErr <-chan error) error {
 		<-runErr
 	}
 	s.closeLoops()
+	s.stopPush()
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("server: close store: %w", err))
 	}
