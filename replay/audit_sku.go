@@ -20,6 +20,7 @@ type skuState struct {
 
 	lastSeq  uint64 // key seq of the last record that decoded
 	lastHash [32]byte
+	lastWin  Offense // the last record that decoded, for findings about the tail
 
 	// pending is a record that did not decode; whether it is a partly
 	// written tail or damage depends on whether more records follow.
@@ -112,7 +113,7 @@ func (a *auditor) win(s *skuState, w *engine.Win, pos uint64, misplaced bool) {
 		r.LastWinUnixNano = w.TimeUnixNano
 	}
 	r.Winners++
-	s.lastSeq, s.lastHash = pos, w.Hash
+	s.lastSeq, s.lastHash, s.lastWin = pos, w.Hash, o
 }
 
 // faults reports what engine.Shard.Check found in a record.
@@ -234,7 +235,7 @@ func (a *auditor) finishSKU() {
 		a.trunc = append(a.trunc, Truncation{Activity: act.id, SKU: s.sku, LastSeq: s.lastSeq, HeadSeq: headSeq})
 		act.truncated = true
 	case headSeq == s.lastSeq && s.head.Hash != s.lastHash:
-		a.offend(CheckDigest, Offense{Activity: act.id, SKU: s.sku, Seq: s.lastSeq, Reason: "the last record's hash is not the one its head marker names: rewritten after it was written"})
+		a.offend(CheckDigest, withReason(s.lastWin, "the last record's hash is not the one its head marker names: rewritten after it was written"))
 	}
 	if s.lastSeq > 0 {
 		act.recordHeads = append(act.recordHeads, Head{SKU: s.sku, Wins: s.lastSeq, Hash: s.lastHash})

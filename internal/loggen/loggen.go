@@ -33,8 +33,11 @@ type Options struct {
 	Dir      string // must be absent or empty
 	Activity string // default "gen"
 	Wins     int    // wins to write in all
-	SKUs     int    // default 1; stock is split evenly
-	Seed     uint64
+	SKUs     int    // default 1
+	// Stock is every SKU's stock; default Wins/SKUs rounded up, so the
+	// sale sells out. A larger stock leaves room to append to a chain.
+	Stock int
+	Seed  uint64
 	// Limit is "sku" (default) or "activity".
 	Limit string
 	// Reservation makes the sale reservation = "required", with a list of
@@ -75,14 +78,17 @@ func (o *Options) defaults() error {
 	if o.Batch == 0 {
 		o.Batch = 1024
 	}
+	if o.Stock == 0 && o.SKUs > 0 {
+		o.Stock = (o.Wins + o.SKUs - 1) / o.SKUs
+	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2021, 1, 12, 6, 30, 0, 0, time.UTC)
 	}
 	switch {
 	case o.Dir == "":
 		return fmt.Errorf("%w: no directory", ErrOptions)
-	case o.Wins < 1 || o.SKUs < 1 || o.SKUs > 10000 || o.Batch < 1 || o.ReleasePerSec < 0:
-		return fmt.Errorf("%w: wins %d, skus %d, batch %d, release %d", ErrOptions, o.Wins, o.SKUs, o.Batch, o.ReleasePerSec)
+	case o.Wins < 1 || o.SKUs < 1 || o.SKUs > 10000 || o.Batch < 1 || o.ReleasePerSec < 0 || o.Stock < 0:
+		return fmt.Errorf("%w: wins %d, skus %d, stock %d, batch %d, release %d", ErrOptions, o.Wins, o.SKUs, o.Stock, o.Batch, o.ReleasePerSec)
 	case o.Limit != "sku" && o.Limit != "activity":
 		return fmt.Errorf("%w: limit %q", ErrOptions, o.Limit)
 	}
@@ -158,7 +164,7 @@ func newSale(opts *Options, log *wal.Log) (*sale, error) {
 		pool: uint64(2*opts.Wins + 16),
 		now:  opts.Start.UnixNano(),
 	}
-	stock := (opts.Wins + opts.SKUs - 1) / opts.SKUs
+	stock := opts.Stock
 	g.act = config.Activity{
 		ID: opts.Activity, Title: "synthetic sale", Reservation: "open", Limit: opts.Limit, Queue: 4096,
 		StartTime: opts.Start, EndTime: opts.Start.Add(24 * time.Hour),
@@ -233,6 +239,11 @@ func (g *sale) run() error {
 		a := engine.Attempt{Kind: engine.Buy, UID: uid, NowUnixNano: g.now,
 			Client: netip.AddrFrom4([4]byte{10, byte(uid >> 16), byte(uid >> 8), byte(uid)})}
 		d := g.shards[i].Step(&a)
+		if d.Result == engine.Busy {
+			// Over release_per_sec: the crowd gets busy until the next
+			// second; skip ahead to it rather than step every refusal.
+			g.now += d.RetryMs * int64(time.Millisecond)
+		}
 		if d.Result != engine.Won {
 			continue
 		}
@@ -285,7 +296,7 @@ func (g *sale) change() error {
 	if err := g.record(auditlog.ReasonPause, g.now); err != nil {
 		return err
 	}
-	g.now += int64(time.Second)
+	g.now += 2 * int64(time.Second)
 	if g.opts.Reservation {
 		g.resv.set = g.reservationList(1)
 		if err := g.record(auditlog.ReasonReservations, g.now); err != nil {

@@ -1,0 +1,458 @@
+package replay
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"seckill/engine"
+	"seckill/internal/auditlog"
+	"seckill/internal/loggen"
+	"seckill/internal/uidset"
+	"seckill/internal/waltest"
+	"seckill/wal"
+)
+
+const act = "gen"
+
+// generate writes a synthetic sale (real engine core, real wal) and
+// returns its directory.
+func generate(t *testing.T, o loggen.Options) string {
+	t.Helper()
+	o.Dir = filepath.Join(t.TempDir(), "store")
+	o.Batch = 7 // several commits per SKU
+	if _, err := loggen.Generate(o); err != nil {
+		t.Fatal(err)
+	}
+	return o.Dir
+}
+
+func audit(t *testing.T, dir string, opts Options) *Report {
+	t.Helper()
+	l, err := wal.Open(dir, wal.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	rep, err := Audit(l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// findings lists a report's failing checks as check → "sku#seq" of each
+// listed offense ("sku#0" for one about a whole SKU, "-" for an activity).
+func findings(rep *Report) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range rep.Checks {
+		if c.Pass {
+			continue
+		}
+		for _, o := range c.Records {
+			k := "-"
+			if o.SKU != "" {
+				k = fmt.Sprintf("%s#%d", o.SKU, o.Seq)
+			}
+			out[c.Name] = append(out[c.Name], k)
+		}
+	}
+	return out
+}
+
+func fmtFindings(f map[string][]string) string {
+	var names []string
+	for n := range f {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s=%v ", n, f[n])
+	}
+	return b.String()
+}
+
+// headOf returns the seq and hash the head marker of sku names.
+func headOf(t *testing.T, s *waltest.Store, sku string) (uint64, [32]byte) {
+	t.Helper()
+	seq, hash, ok := s.Head(act, sku)
+	if !ok {
+		t.Fatalf("no head marker for %s", sku)
+	}
+	return seq, hash
+}
+
+// forge appends a record after the head of sku that passes every integrity
+// check — chained, hashed, its ticket signed with the store's key (which a
+// forger with the disk has) and the head marker moved over it — so that only
+// the policy checks, or a published digest, can catch it.
+func forge(t *testing.T, s *waltest.Store, seed uint64, sku string, edit func(w *engine.Win)) engine.Win {
+	t.Helper()
+	seq, hash := headOf(t, s, sku)
+	last := s.Win(act, sku, seq)
+	w := engine.Win{Activity: act, SKU: sku, Seq: seq + 1, UID: 1 << 50, TimeUnixNano: last.TimeUnixNano + 1e6, Client: last.Client, Prev: hash}
+	edit(&w)
+	w.Ticket = engine.NewTicketSigner(loggen.TicketKey(seed)).Sign(w.Activity, w.SKU, w.Seq, w.UID)
+	w.Hash = engine.ComputeHash(&w)
+	s.PutWin(&w)
+	s.SetHead(act, sku, w.Seq, w.Hash)
+	return w
+}
+
+func TestAuditCleanSale(t *testing.T) {
+	for _, o := range []loggen.Options{
+		{Wins: 60, SKUs: 3, Seed: 1},
+		{Wins: 60, SKUs: 3, Seed: 2, Limit: "activity", Reservation: true, ReleasePerSec: 4, Changes: true},
+	} {
+		dir := generate(t, o)
+		rep := audit(t, dir, Options{})
+		if !rep.OK || rep.Records != 60 || len(findings(rep)) != 0 || len(rep.TruncatedTails) != 0 {
+			t.Fatalf("%+v: ok %v, %d records, findings %s, truncated %v", o, rep.OK, rep.Records, fmtFindings(findings(rep)), rep.TruncatedTails)
+		}
+		var winners uint64
+		for _, r := range rep.SKUs {
+			winners += r.Winners
+			if r.Quota != 20 || r.Winners != 20 || r.ChainHead == "" || r.PeakPerSec == 0 {
+				t.Fatalf("row %+v", r)
+			}
+			if o.ReleasePerSec > 0 && r.PeakPerSec > uint64(o.ReleasePerSec) {
+				t.Fatalf("peak %d over release %d in a clean sale", r.PeakPerSec, o.ReleasePerSec)
+			}
+		}
+		if winners != 60 || len(rep.Digests) != 1 || rep.Digests[0].Digest != rep.Digests[0].Committed {
+			t.Fatalf("winners %d, digests %+v", winners, rep.Digests)
+		}
+		wantConfigs := 1
+		if o.Changes {
+			wantConfigs = 4 // start, pause, reservations, resume
+		}
+		if len(rep.Configs) != wantConfigs {
+			t.Fatalf("configs %+v", rep.Configs)
+		}
+	}
+}
+
+// TestAuditTamper tampers with a sale's store in each way an edit can take
+// and checks that the audit names exactly the records concerned, in exactly
+// the checks concerned — and that a truncated tail is told apart.
+func TestAuditTamper(t *testing.T) {
+	const seed = 7
+	gen := loggen.Options{Wins: 40, SKUs: 2, Stock: 30, Seed: seed}
+	var n uint64 // sku-0000's last seq, set per case
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, s *waltest.Store)
+		want   func() map[string][]string
+		trunc  func() []Truncation
+	}{
+		{"clean", func(*testing.T, *waltest.Store) {}, nil, nil},
+		{"edit uid without rehash", func(t *testing.T, s *waltest.Store) {
+			w := s.Win(act, "sku-0000", 5)
+			w.UID = 1 << 60
+			s.PutWin(&w)
+		}, func() map[string][]string {
+			return map[string][]string{"chain": {"sku-0000#5"}, "tickets": {"sku-0000#5"}}
+		}, nil},
+		{"edit client without rehash", func(t *testing.T, s *waltest.Store) {
+			w := s.Win(act, "sku-0000", 5)
+			w.Client = w.Client.Next()
+			s.PutWin(&w)
+		}, func() map[string][]string { return map[string][]string{"chain": {"sku-0000#5"}} }, nil},
+		{"delete a middle record", func(t *testing.T, s *waltest.Store) {
+			s.DeleteWin(act, "sku-0000", 5)
+		}, func() map[string][]string {
+			return map[string][]string{"seq": {"sku-0000#6"}, "chain": {"sku-0000#6"}}
+		}, nil},
+		{"swap two records", func(t *testing.T, s *waltest.Store) {
+			k3, k7 := waltest.WinKey(act, "sku-0000", 3), waltest.WinKey(act, "sku-0000", 7)
+			v3, v7 := s.Raw(k3), s.Raw(k7)
+			s.SetRaw(k3, v7)
+			s.SetRaw(k7, v3)
+		}, func() map[string][]string {
+			// Each misplaced record is out of seq and off the chain, and
+			// so is the chain's link into the record after each.
+			return map[string][]string{"seq": {"sku-0000#3", "sku-0000#7"}, "chain": {"sku-0000#3", "sku-0000#4", "sku-0000#7", "sku-0000#8"}}
+		}, nil},
+		{"damage a middle record", func(t *testing.T, s *waltest.Store) {
+			k := waltest.WinKey(act, "sku-0000", 5)
+			s.SetRaw(k, s.Raw(k)[:40])
+		}, func() map[string][]string { return map[string][]string{"chain": {"sku-0000#5"}} }, nil},
+		{"insert a forged record beyond the head", func(t *testing.T, s *waltest.Store) {
+			seq, hash := headOf(t, s, "sku-0000")
+			w := s.Win(act, "sku-0000", seq)
+			w.Seq, w.UID, w.Prev = seq+1, 1<<60, hash
+			w.Ticket = [16]byte{1} // no key: the forger guesses
+			w.Hash = engine.ComputeHash(&w)
+			s.PutWin(&w)
+		}, func() map[string][]string {
+			return map[string][]string{"tickets": {fmt.Sprintf("sku-0000#%d", n+1)}, "digest": {fmt.Sprintf("sku-0000#%d", n+1)}}
+		}, nil},
+		{"rewrite the last record, rehashed", func(t *testing.T, s *waltest.Store) {
+			w := s.Win(act, "sku-0000", n)
+			w.UID = 1 << 60
+			w.Hash = engine.ComputeHash(&w)
+			s.PutWin(&w)
+		}, func() map[string][]string {
+			last := fmt.Sprintf("sku-0000#%d", n)
+			return map[string][]string{"tickets": {last}, "digest": {last}}
+		}, nil},
+		{"delete a head marker", func(t *testing.T, s *waltest.Store) {
+			s.DeleteHead(act, "sku-0000")
+		}, func() map[string][]string { return map[string][]string{"digest": {"sku-0000#0"}} }, nil},
+		{"truncate the tail", func(t *testing.T, s *waltest.Store) {
+			for seq := n - 2; seq <= n; seq++ {
+				s.DeleteWin(act, "sku-0000", seq)
+			}
+		}, nil, func() []Truncation { return []Truncation{{Activity: act, SKU: "sku-0000", LastSeq: n - 3, HeadSeq: n}} }},
+		{"last record partly written", func(t *testing.T, s *waltest.Store) {
+			k := waltest.WinKey(act, "sku-0000", n)
+			s.SetRaw(k, s.Raw(k)[:60])
+		}, nil, func() []Truncation {
+			return []Truncation{{Activity: act, SKU: "sku-0000", LastSeq: n - 1, HeadSeq: n, Partial: true}}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := generate(t, gen)
+			s := waltest.Open(t, dir)
+			n, _ = headOf(t, s, "sku-0000")
+			tc.tamper(t, s)
+			s.Close()
+			rep := audit(t, dir, Options{})
+			want := map[string][]string{}
+			if tc.want != nil {
+				want = tc.want()
+			}
+			var trunc []Truncation
+			if tc.trunc != nil {
+				trunc = tc.trunc()
+			}
+			got := findings(rep)
+			if fmtFindings(got) != fmtFindings(want) {
+				t.Fatalf("findings %s\nwant     %s", fmtFindings(got), fmtFindings(want))
+			}
+			if fmt.Sprint(rep.TruncatedTails) != fmt.Sprint(append([]Truncation{}, trunc...)) {
+				t.Fatalf("truncated %+v, want %+v", rep.TruncatedTails, trunc)
+			}
+			if rep.OK != (len(want) == 0 && len(trunc) == 0) {
+				t.Fatalf("OK = %v", rep.OK)
+			}
+			for _, c := range rep.Checks {
+				for _, o := range c.Records {
+					t.Logf("%s: %s", c.Name, o)
+				}
+			}
+		})
+	}
+}
+
+// TestAuditForgedWithKey: a forger with the disk, and so with the ticket
+// key, can append a record the log alone cannot tell from a real one; the
+// digest published after the sale is what catches it.
+func TestAuditForgedWithKey(t *testing.T) {
+	const seed = 3
+	dir := generate(t, loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Seed: seed})
+	published := audit(t, dir, Options{}).Digests[0].Digest
+	s := waltest.Open(t, dir)
+	forge(t, s, seed, "sku-0001", func(*engine.Win) {})
+	s.Close()
+	if rep := audit(t, dir, Options{}); !rep.OK {
+		t.Fatalf("a fully forged record was caught without the published digest: %s", fmtFindings(findings(rep)))
+	}
+	rep := audit(t, dir, Options{Published: map[string]string{act: published}})
+	if got := fmtFindings(findings(rep)); got != "digest=[-] " || rep.OK {
+		t.Fatalf("with the published digest: %s", got)
+	}
+	rep = audit(t, dir, Options{Published: map[string]string{"other": published}})
+	if got := fmtFindings(findings(rep)); got != "digest=[-] " {
+		t.Fatalf("digest published for an activity the log lacks: %s", got)
+	}
+}
+
+// policyEnv is what a policy case knows of the sale before it forges.
+type policyEnv struct {
+	hist  []auditlog.Config
+	lists map[string]*uidset.Set // by digest
+}
+
+func (e *policyEnv) last() *auditlog.Config { return &e.hist[len(e.hist)-1] }
+
+// TestAuditPolicy appends records that pass every integrity check (forged
+// with the key, head marker moved) but break a rule of the sale, and checks
+// that the rule's own check — and only it — names them, using the config
+// record in force at each record's time.
+func TestAuditPolicy(t *testing.T) {
+	const seed = 11
+	tests := []struct {
+		name string
+		gen  loggen.Options
+		// forge returns the records it expects to be named, per check.
+		forge func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string
+	}{
+		{"win after the end", loggen.Options{Wins: 20, SKUs: 2, Stock: 30}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.TimeUnixNano = env.last().EndUnixNano })
+			return map[string][]string{"window": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"win before the start", loggen.Options{Wins: 20, SKUs: 2, Stock: 30}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.TimeUnixNano = env.hist[0].StartUnixNano - 1 })
+			return map[string][]string{"window": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"win before any config", loggen.Options{Wins: 20, SKUs: 2, Stock: 30}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.TimeUnixNano = env.hist[0].TimeUnixNano - 1 })
+			return map[string][]string{"config": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"over the quota", loggen.Options{Wins: 20, SKUs: 2}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			w := forge(t, s, seed, "sku-0001", func(*engine.Win) {})
+			return map[string][]string{"quota": {fmt.Sprintf("sku-0001#%d", w.Seq)}}
+		}},
+		{"uid twice in a sku", loggen.Options{Wins: 20, SKUs: 2, Stock: 30}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			first := s.Win(act, "sku-0000", 1)
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID = first.UID })
+			return map[string][]string{"limit": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"uid in two skus, limit activity", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Limit: "activity"}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			first := s.Win(act, "sku-0000", 1)
+			w := forge(t, s, seed, "sku-0001", func(w *engine.Win) { w.UID = first.UID })
+			return map[string][]string{"limit": {fmt.Sprintf("sku-0001#%d", w.Seq)}}
+		}},
+		{"uid in two skus, limit sku", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Limit: "sku"}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			first := s.Win(act, "sku-0000", 1)
+			forge(t, s, seed, "sku-0001", func(w *engine.Win) { w.UID = first.UID })
+			return nil
+		}},
+		{"not reserved", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID = 1 << 50 })
+			return map[string][]string{"reservation": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"reserved only in the next list, within the grace", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			h, uid := env.hist, onlyInNewList(t, s, env)
+			forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID, w.TimeUnixNano = uid, h[2].TimeUnixNano-int64(reservationGrace)/2 })
+			return nil
+		}},
+		{"reserved only in the next list, before the grace", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			h, uid := env.hist, onlyInNewList(t, s, env)
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID, w.TimeUnixNano = uid, h[2].TimeUnixNano-3*int64(reservationGrace)/2 })
+			return map[string][]string{"reservation": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"over release_per_sec", loggen.Options{Wins: 20, SKUs: 1, Stock: 40, ReleasePerSec: 3}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			seq, _ := headOf(t, s, "sku-0000")
+			next := (s.Win(act, "sku-0000", seq).TimeUnixNano/1e9 + 5) * 1e9
+			var last engine.Win
+			for i := range 5 {
+				last = forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID, w.TimeUnixNano = 1<<50+uint64(i), next+int64(i) })
+			}
+			return map[string][]string{"release_rate": {fmt.Sprintf("sku-0000#%d", last.Seq-1), fmt.Sprintf("sku-0000#%d", last.Seq)}}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.gen.Seed = seed
+			dir := generate(t, tc.gen)
+			l, err := wal.Open(dir, wal.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist, _, err := auditlog.LoadHistory(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := &policyEnv{hist: hist[act], lists: map[string]*uidset.Set{}}
+			for _, c := range env.hist {
+				if d := c.ReservationsDigest; d != "" && env.lists[d] == nil {
+					if env.lists[d], err = auditlog.LoadReservations(l, d); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			l.Close()
+			s := waltest.Open(t, dir)
+			want := tc.forge(t, s, env)
+			s.Close()
+			rep := audit(t, dir, Options{})
+			if want == nil {
+				want = map[string][]string{}
+			}
+			if got := findings(rep); fmtFindings(got) != fmtFindings(want) {
+				t.Fatalf("findings %s\nwant     %s", fmtFindings(got), fmtFindings(want))
+			}
+			for _, c := range rep.Checks {
+				for _, o := range c.Records {
+					t.Logf("%s: %s", c.Name, o)
+				}
+			}
+		})
+	}
+}
+
+// onlyInNewList returns a uid that is in the reservation list that
+// replaced the first one (config record 3, reason "reservations") but not
+// in the first, and that has not won sku-0000.
+func onlyInNewList(t *testing.T, s *waltest.Store, env *policyEnv) uint64 {
+	t.Helper()
+	h := env.hist
+	if len(h) != 4 || h[2].Reason != auditlog.ReasonReservations {
+		t.Fatalf("history %+v", h)
+	}
+	won := map[uint64]bool{}
+	last, _ := headOf(t, s, "sku-0000")
+	for seq := uint64(1); seq <= last; seq++ {
+		won[s.Win(act, "sku-0000", seq).UID] = true
+	}
+	old, cur := env.lists[h[0].ReservationsDigest], env.lists[h[2].ReservationsDigest]
+	for _, uid := range cur.Sorted() {
+		if !old.Contains(uid) && !won[uid] {
+			return uid
+		}
+	}
+	t.Fatal("no uid only in the new list")
+	return 0
+}
+
+// TestAuditListsAreCapped: a check lists at most MaxListed records but
+// counts them all; here every win lacks a config record.
+func TestAuditListsAreCapped(t *testing.T) {
+	dir := generate(t, loggen.Options{Wins: 30, SKUs: 2, Seed: 5})
+	s := waltest.Open(t, dir)
+	s.DeleteMetaPrefix("audit.config/")
+	s.Close()
+	rep := audit(t, dir, Options{MaxListed: 4})
+	for _, c := range rep.Checks {
+		switch {
+		case c.Name == "config" && (c.Pass || c.Offending != 30 || len(c.Records) != 4):
+			t.Fatalf("config check: %+v", c)
+		case c.Name != "config" && !c.Pass:
+			t.Fatalf("%s failed: %+v", c.Name, c.Records)
+		}
+	}
+	if rep.SKUs[0].Quota != 0 || rep.SKUs[0].Winners != 15 {
+		t.Fatalf("row without config %+v", rep.SKUs[0])
+	}
+}
+
+func TestSecondCounter(t *testing.T) {
+	tests := []struct {
+		name  string
+		times []int64 // seconds
+		want  []uint64
+		peak  uint64
+	}{
+		{"forward", []int64{1, 1, 2, 2, 2, 5}, []uint64{1, 2, 1, 2, 3, 1}, 3},
+		{"clock steps back into a finished second", []int64{1, 1, 2, 1, 2, 3}, []uint64{1, 2, 1, 3, 2, 1}, 3},
+		{"before 1970", []int64{-2, -1, -1}, []uint64{1, 1, 2}, 2},
+	}
+	for _, tc := range tests {
+		var c secondCounter
+		for i, s := range tc.times {
+			ns := s*1e9 + int64(i)*1000
+			if got := c.add(ns); got != tc.want[i] {
+				t.Fatalf("%s: add #%d (second %d) = %d, want %d", tc.name, i, s, got, tc.want[i])
+			}
+		}
+		if c.peak != tc.peak {
+			t.Fatalf("%s: peak %d, want %d", tc.name, c.peak, tc.peak)
+		}
+	}
+}
