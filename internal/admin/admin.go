@@ -85,6 +85,13 @@ func setPaused(w http.ResponseWriter, r *http.Request, e Engine, paused bool) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("no sku matches activity %q sku %q", act, sku)})
 		return
 	}
+	reason := "resume"
+	if paused {
+		reason = "pause"
+	}
+	if !recordChange(w, e, act, reason) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"paused": paused, "skus": n})
 }
 
@@ -101,6 +108,9 @@ func putReservations(w http.ResponseWriter, r *http.Request, e Engine) {
 		return
 	}
 	ptr.Store(set)
+	if !recordChange(w, e, act, "reservations") {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"activity": act, "uids": set.Len()})
 }
 

@@ -44,6 +44,9 @@ func NewRoute(act *config.Activity, item *config.Item, loop *shardloop.Loop, res
 // unavailable and report state "paused".
 func (r *Route) SetPaused(paused bool) { r.paused.Store(paused) }
 
+// Paused reports whether the operator has paused this SKU.
+func (r *Route) Paused() bool { return r.paused.Load() }
+
 // State is the /stock state at now.
 func (r *Route) State(nowUnixNano int64) string {
 	pub := r.Loop.Public()

@@ -35,6 +35,8 @@ type Server struct {
 	handoff handoff
 	// Reservations holds each activity's swappable reservation set, by id.
 	reservations map[string]*atomic.Pointer[uidset.Set]
+	// audit writes the config records of the audit log (audit.go).
+	audit auditState
 }
 
 // Open builds the engine for cfg and recovers its state from the store. It
@@ -126,7 +128,7 @@ func (s *Server) build() error {
 	}
 	s.log.Info("recovered", "wins", sum.Wins, "shards", len(s.loops), "took", time.Since(start))
 	s.gate = gate.New(s.cfg, s.routes)
-	return nil
+	return s.recordConfigs()
 }
 
 // Gate is the engine's front-end logic, for alternative front ends.
