@@ -32,6 +32,7 @@ type connCtx struct {
 	pending gate.Pending
 	out     []byte  // the encoded reply, filled on the shard goroutine
 	outBuf  *[]byte // the pooled buffer out lives in
+	partial *[]byte // the request head so far, when it came in pieces
 
 	wheelSecond int64 // where the idle wheel filed this connection
 	wheelIndex  int
@@ -60,6 +61,7 @@ func (x *connCtx) free() {
 		replyPool.Put(x.outBuf)
 		x.out, x.outBuf = nil, nil
 	}
+	x.dropPartial()
 	x.c = nil
 	x.pending = gate.Pending{}
 	ctxPool.Put(x)

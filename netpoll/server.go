@@ -200,13 +200,26 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if s.opts.Floor {
 		return s.floor(c, buf)
 	}
+	if x.partial != nil {
+		// The head began in an earlier read: parse it whole, from a
+		// pooled buffer that lives until this call returns.
+		jb := joinPool.Get().(*[]byte)
+		*jb = append(append((*jb)[:0], *x.partial...), buf...)
+		buf = *jb
+		defer joinPool.Put(jb)
+	}
 	req := requestPool.Get().(*httpmin.Request)
 	defer requestPool.Put(req)
 	req.Reset()
 	switch outcome := req.Parse(buf, s.opts.MaxHeadBytes); outcome {
 	case httpmin.Incomplete:
-		return gnet.None // the rest is in gnet's buffer; the idle wheel bounds the wait
+		// Keep the piece ourselves, right-sized, instead of in gnet's
+		// 1 KiB ring (see partial.go); the idle wheel bounds the wait.
+		x.keepPartial(buf)
+		_, _ = c.Discard(-1)
+		return gnet.None
 	case httpmin.Complete:
+		x.dropPartial()
 	default:
 		return s.writeResult(c, resultOf(outcome))
 	}

@@ -108,3 +108,49 @@ func TestFloorAnswersConstant(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadInPieces sends request heads the way a slow phone does, a few
+// bytes at a time: each front end must put the pieces together, and netpoll
+// must still refuse a head that grows past the read limit across reads.
+func TestHeadInPieces(t *testing.T) {
+	for _, fe := range []string{"netpoll", "nethttp"} {
+		t.Run(fe, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "reserved.txt"), []byte("1\n2\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg := strings.Replace(e2eConfig, `data_dir = "DATADIR"`, `data_dir = "DATADIR"`+"\nfront_end = \""+fe+`"`, 1)
+			addr, stop := startServer(t, cfg, dir)
+			defer stop()
+			send := func(pieces ...string) *httpget.Response {
+				t.Helper()
+				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				for _, p := range pieces {
+					if _, err := c.Write([]byte(p)); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(30 * time.Millisecond)
+				}
+				resp, err := httpget.Read(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp
+			}
+			head := "GET /buy?sku=a&token=" + tokenFor(7) + " HTTP/1.1\r\nHost: x\r\nUser-Agent: slow-phone\r\n\r\n"
+			resp := send(head[:10], head[10:60], head[60:len(head)-2], head[len(head)-2:])
+			checkAnswer(t, resp, 200, "won", `"uid":7`)
+			if fe != "netpoll" {
+				return // net/http applies its own, larger head limit
+			}
+			pad := "X-Pad: " + strings.Repeat("p", 600) + "\r\n"
+			resp = send("GET /buy?sku=a&token="+tokenFor(8)+" HTTP/1.1\r\n", pad, pad, "\r\n")
+			checkAnswer(t, resp, 431, "header_too_large", "")
+		})
+	}
+}
