@@ -58,7 +58,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		printReport(stdout, rep)
-		fmt.Fprintf(stdout, "audited %d records in %s (%.0f records/s)\n", rep.Records, took.Round(time.Millisecond), float64(rep.Records)/took.Seconds())
+		fmt.Fprintf(stdout, "audited %d records in %s (%.0f records/s)\n", rep.Records, took.Round(time.Microsecond), float64(rep.Records)/took.Seconds())
 	}
 	if !rep.OK {
 		return 1
