@@ -4,6 +4,8 @@
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
 //	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
+//	seckill export -data DIR -out FILE    winners as JSON Lines or CSV (.zst: zstd), incremental
+//	seckill export -data DIR -push URL    re-push failed (or -all) records to the mall
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -26,6 +28,8 @@ func main() {
 		err = mintToken(os.Args[2:])
 	case "replay":
 		os.Exit(runReplay(os.Args[2:], os.Stdout, os.Stderr))
+	case "export":
+		err = exportCmd(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -45,5 +49,7 @@ func usage() {
   seckill serve [-config FILE]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
   seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
+  seckill export [-config FILE] [-data DIR] -out FILE [-format jsonl|csv] [-all]
+  seckill export [-config FILE] [-data DIR] -push URL [-failed | -all]
 `)
 }
