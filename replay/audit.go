@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"seckill/engine"
@@ -27,6 +30,9 @@ type Options struct {
 	// MaxListed caps the offending records listed per check; 0 means
 	// DefaultMaxListed. Offending always counts them all.
 	MaxListed int
+	// Workers is how many chains are audited at once; 0 means GOMAXPROCS.
+	// The report does not depend on it.
+	Workers int
 }
 
 // DefaultMaxListed is how many offending records a check lists by default.
@@ -57,6 +63,10 @@ const maxAdoptGap = 1 << 16
 // release rate, the quota and limit in force at the win's time — use the
 // config record in force at each win's time.
 //
+// Chains are independent, so they are audited in parallel (Options.Workers)
+// and their findings merged in key order: the report is the same for any
+// number of workers.
+//
 // Audit opens nothing: log is a store the caller opened (read-only, for an
 // audit of a stopped engine). The error is for an audit that cannot run; a
 // log that fails checks is a Report with OK false.
@@ -64,18 +74,21 @@ func Audit(log *wal.Log, opts Options) (*Report, error) {
 	if opts.MaxListed <= 0 {
 		opts.MaxListed = DefaultMaxListed
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
 	key, err := log.TicketKey()
 	if err != nil {
 		return nil, fmt.Errorf("%w: ticket key: %w", ErrAudit, err)
 	}
 	a := &auditor{
-		log:    log,
-		opts:   opts,
-		signer: key,
-		acts:   map[string]*actState{},
-		heads:  map[skuKey]*headState{},
-		rows:   map[skuKey]*SKURow{},
-		resv:   map[string]resvEntry{},
+		log:   log,
+		opts:  opts,
+		key:   key,
+		acts:  map[string]*actState{},
+		heads: map[skuKey]*headState{},
+		rows:  map[skuKey]*SKURow{},
+		resv:  map[string]*resvEntry{},
 	}
 	for i := range a.checks {
 		a.checks[i].max = opts.MaxListed
@@ -85,7 +98,7 @@ func Audit(log *wal.Log, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: %w", ErrAudit, err)
 	}
 	for _, p := range problems {
-		a.offend(CheckConfig, Offense{Reason: fmt.Sprintf("config record %s: %s", p.Key, p.Reason)})
+		a.checks[CheckConfig].add(Offense{Reason: fmt.Sprintf("config record %s: %s", p.Key, p.Reason)})
 	}
 	for id, h := range history {
 		a.act(id).setHistory(h)
@@ -95,49 +108,56 @@ func Audit(log *wal.Log, opts Options) (*Report, error) {
 		a.act(h.Activity)
 		return nil
 	}, func(key string, err error) error {
-		a.offend(CheckDigest, Offense{Reason: fmt.Sprintf("head marker %q: %v", key, err)})
+		a.checks[CheckDigest].add(Offense{Reason: fmt.Sprintf("head marker %q: %v", key, err)})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: head markers: %w", ErrAudit, err)
 	}
-	if err := log.ScanRecords(a.record); err != nil {
+	ranges, err := log.RecordRanges()
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrAudit, err)
 	}
-	a.finishSKU()
-	return a.finish(), nil
+	chains := a.plan(ranges)
+	if err := a.run(chains); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrAudit, err)
+	}
+	return a.finish(chains), nil
 }
 
 type skuKey struct{ activity, sku string }
 
 type headState struct {
 	wal.Head
-	seen bool // the scan met records of this SKU
+	seen bool // some range starts with this chain
 }
 
+// resvEntry is a reservation list, loaded once however many chains ask.
 type resvEntry struct {
-	set *uidset.Set
-	err error
+	once sync.Once
+	set  *uidset.Set
+	err  error
 }
 
-// auditor is the state of one Audit.
+// auditor is the state of one Audit. During the parallel part (run) the
+// chains only read it, except for the reservation cache, which has its own
+// lock.
 type auditor struct {
-	log     *wal.Log
-	opts    Options
-	signer  []byte
-	records uint64
-	checks  [numChecks]checkList
-	acts    map[string]*actState
-	heads   map[skuKey]*headState
-	rows    map[skuKey]*SKURow
-	resv    map[string]resvEntry // reservation lists by digest, loaded once
-	trunc   []Truncation
-	cur     *skuState
+	log    *wal.Log
+	opts   Options
+	key    []byte
+	checks [numChecks]checkList
+	acts   map[string]*actState
+	heads  map[skuKey]*headState
+	rows   map[skuKey]*SKURow
+
+	resvMu sync.Mutex
+	resv   map[string]*resvEntry // by digest
+
+	trunc []Truncation
 }
 
-func (a *auditor) offend(check int, o Offense) { a.checks[check].add(o) }
-
-// act returns the state of activity id, creating it.
+// act returns the state of activity id, creating it. Not for use by chains.
 func (a *auditor) act(id string) *actState {
 	s := a.acts[id]
 	if s == nil {
@@ -147,6 +167,8 @@ func (a *auditor) act(id string) *actState {
 	return s
 }
 
+// row returns the table row of (act, sku), creating it. Not for use by
+// chains, which get theirs from plan.
 func (a *auditor) row(act, sku string) *SKURow {
 	k := skuKey{act, sku}
 	r := a.rows[k]
@@ -157,66 +179,114 @@ func (a *auditor) row(act, sku string) *SKURow {
 	return r
 }
 
-// record takes one stored winner record, in key order.
-func (a *auditor) record(r *wal.Record) error {
-	a.records++
-	if !r.KeyOK {
-		a.offend(CheckChain, Offense{Reason: fmt.Sprintf("malformed winner key %q", r.Key)})
-		return nil
+// plan makes one chain audit per record range, with everything it needs
+// to run without touching shared state: its activity, its row, its head
+// marker, its index among the activity's chains.
+func (a *auditor) plan(ranges []wal.RecordRange) []*chainAudit {
+	chains := make([]*chainAudit, len(ranges))
+	for i, rg := range ranges {
+		c := &chainAudit{a: a, rg: rg}
+		for j := range c.checks {
+			c.checks[j].max = a.opts.MaxListed
+		}
+		if rg.SKU != "" {
+			act := a.act(rg.Activity)
+			c.sku = &skuState{
+				act:      act,
+				sku:      rg.SKU,
+				index:    int32(len(act.skus)),
+				head:     a.heads[skuKey{rg.Activity, rg.SKU}],
+				row:      a.row(rg.Activity, rg.SKU),
+				cfgIndex: -1,
+			}
+			act.skus = append(act.skus, rg.SKU)
+			if c.sku.head != nil {
+				c.sku.head.seen = true
+				if act.limitActivity {
+					c.limit = make([]limitWin, 0, min(c.sku.head.Seq, presizeCap))
+				}
+			}
+		}
+		chains[i] = c
 	}
-	s := a.cur
-	if s == nil || r.SKU != s.sku || r.Activity != s.act.id {
-		a.finishSKU()
-		s = a.startSKU(r.Activity, r.SKU)
+	return chains
+}
+
+// run audits the chains on opts.Workers goroutines.
+func (a *auditor) run(chains []*chainAudit) error {
+	var next atomic.Int64
+	errs := make([]error, a.opts.Workers)
+	var wg sync.WaitGroup
+	for w := range a.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(chains) {
+					return
+				}
+				if err := chains[i].run(); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
 	}
-	if s.pending != nil {
-		// A record that did not decode, followed by more of its chain:
-		// not a tail cut short but a damaged record.
-		a.offend(CheckChain, Offense{Activity: s.act.id, SKU: s.sku, Seq: s.pending.seq, Reason: "record does not decode: " + s.pending.err})
-		s.unreadable = s.pending.seq
-		s.pending = nil
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// reservations returns the reservation list c names, loaded once per
+// digest. Chains call it concurrently.
+func (a *auditor) reservations(c *auditlog.Config) (*uidset.Set, error) {
+	a.resvMu.Lock()
+	e := a.resv[c.ReservationsDigest]
+	if e == nil {
+		e = &resvEntry{}
+		a.resv[c.ReservationsDigest] = e
 	}
-	if !r.ValueOK {
-		s.pending = &pendingRecord{seq: r.Seq, err: r.Err.Error()}
-		return nil
-	}
-	a.win(s, &r.Win, r.Seq, r.Err != nil)
-	return nil
+	a.resvMu.Unlock()
+	e.once.Do(func() {
+		if c.ReservationsDigest == "" {
+			e.err = errors.New("the config record names no reservation list")
+			return
+		}
+		e.set, e.err = auditlog.LoadReservations(a.log, c.ReservationsDigest)
+	})
+	return e.set, e.err
 }
 
 // reserved reports whether uid is in the reservation list c names.
 func (a *auditor) reserved(c *auditlog.Config, uid uint64) (bool, error) {
-	e, ok := a.resv[c.ReservationsDigest]
-	if !ok {
-		if c.ReservationsDigest == "" {
-			e.err = errors.New("the config record names no reservation list")
-		} else {
-			e.set, e.err = auditlog.LoadReservations(a.log, c.ReservationsDigest)
-		}
-		a.resv[c.ReservationsDigest] = e
-	}
-	if e.err != nil {
-		return false, e.err
-	}
-	return e.set.Contains(uid), nil
+	set, err := a.reservations(c)
+	return err == nil && set.Contains(uid), err
 }
 
-// finish runs the checks that need the whole log and assembles the report.
-func (a *auditor) finish() *Report {
+// finish merges the chains' findings in key order, runs the checks that
+// need the whole log and assembles the report.
+func (a *auditor) finish(chains []*chainAudit) *Report {
+	rep := &Report{
+		SKUs:    []SKURow{},
+		Checks:  []Check{},
+		Digests: []Digest{},
+		Configs: []ConfigNote{},
+	}
+	for _, c := range chains {
+		rep.Records += c.records
+		for i := range a.checks {
+			a.checks[i].merge(&c.checks[i])
+		}
+		a.trunc = append(a.trunc, c.trunc...)
+		if c.sku != nil && c.hasHead {
+			c.sku.act.recordHeads = append(c.sku.act.recordHeads, c.recordHead)
+		}
+	}
 	for k, h := range a.heads {
 		if !h.seen { // a chain whose every record is gone
 			a.trunc = append(a.trunc, Truncation{Activity: k.activity, SKU: k.sku, HeadSeq: h.Seq})
-			a.act(k.activity).truncated = true
 			a.row(k.activity, k.sku)
 		}
-	}
-	rep := &Report{
-		Records:        a.records,
-		SKUs:           []SKURow{},
-		Checks:         []Check{},
-		TruncatedTails: a.trunc,
-		Digests:        []Digest{},
-		Configs:        []ConfigNote{},
 	}
 	ids := make([]string, 0, len(a.acts))
 	for id := range a.acts {
@@ -231,10 +301,10 @@ func (a *auditor) finish() *Report {
 	for _, id := range ids {
 		act := a.acts[id]
 		if act == nil {
-			a.offend(CheckDigest, Offense{Activity: id, Reason: "a digest was published for this activity, but the log has nothing of it"})
+			a.checks[CheckDigest].add(Offense{Activity: id, Reason: "a digest was published for this activity, but the log has nothing of it"})
 			continue
 		}
-		act.checkLimits(a)
+		act.checkLimits(a, chains)
 		rep.Digests = append(rep.Digests, a.digest(act))
 		for _, c := range act.history {
 			rep.Configs = append(rep.Configs, ConfigNote{Activity: id, Seq: c.Seq, Reason: c.Reason, TimeUnixNano: c.TimeUnixNano})
@@ -253,12 +323,10 @@ func (a *auditor) finish() *Report {
 	slices.SortFunc(rep.SKUs, func(x, y SKURow) int {
 		return cmp.Or(cmp.Compare(x.Activity, y.Activity), cmp.Compare(x.SKU, y.SKU))
 	})
+	rep.TruncatedTails = append([]Truncation{}, a.trunc...)
 	slices.SortFunc(rep.TruncatedTails, func(x, y Truncation) int {
 		return cmp.Or(cmp.Compare(x.Activity, y.Activity), cmp.Compare(x.SKU, y.SKU))
 	})
-	if rep.TruncatedTails == nil {
-		rep.TruncatedTails = []Truncation{}
-	}
 	rep.OK = len(rep.TruncatedTails) == 0
 	for i := range a.checks {
 		c := a.checks[i].result(i)
@@ -284,7 +352,7 @@ func (a *auditor) digest(act *actState) Digest {
 		Published: a.opts.Published[act.id],
 	}
 	if d.Published != "" && d.Published != d.Digest {
-		a.offend(CheckDigest, Offense{Activity: act.id, Reason: fmt.Sprintf("the published digest %s is not the log's %s", d.Published, d.Digest)})
+		a.checks[CheckDigest].add(Offense{Activity: act.id, Reason: fmt.Sprintf("the published digest %s is not the log's %s", d.Published, d.Digest)})
 	}
 	return d
 }
@@ -295,8 +363,8 @@ func fmtTime(unixNano int64) string {
 	return time.Unix(0, unixNano).UTC().Format(time.RFC3339Nano)
 }
 
-// newShard builds the engine shard that replays one SKU: the spec of the
-// latest config record naming it, with the largest quota any record gave it
+// newShard builds the engine shard that replays one SKU: the window of the
+// latest config record naming it, the largest quota any record gave it
 // (recovery refuses a config whose quota is below the wins stored, so no
 // honest win exceeds the largest), and no claims or reservations, which the
 // audit checks itself against the config in force at each win.

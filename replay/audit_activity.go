@@ -3,34 +3,37 @@ package replay
 import (
 	"fmt"
 
-	"seckill/engine"
 	"seckill/internal/auditlog"
 )
 
-// actState is the audit of one activity across its SKUs.
+// actState is the audit of one activity across its SKUs. Chains read it
+// concurrently; plan and finish write it.
 type actState struct {
 	id      string
 	history []auditlog.Config // by time
 	skus    []string          // SKUs with records, in key order
 
 	// limitActivity is set when any config record of the activity says
-	// limit = "activity": then every win is noted in earliest, and the wins
-	// made under that limit are checked against it once the scan is done.
+	// limit = "activity": then every chain keeps every win, and the wins
+	// made under that limit are checked once all chains are done.
 	limitActivity bool
-	earliest      map[uint64]limitWin
-	candidates    []limitWin
 
 	recordHeads []Head // chain heads from the records, for the digest
-	truncated   bool
 }
 
 // limitWin is one win as the activity-wide limit sees it.
 type limitWin struct {
-	t   int64
-	sku int32
-	seq uint64
-	uid uint64
+	t     int64
+	sku   int32
+	under bool // won while limit = "activity" was in force
+	seq   uint64
+	uid   uint64
 }
+
+// presizeCap bounds the room made up front for a chain's wins from what
+// its head marker announces, since a forged marker could announce any
+// number.
+const presizeCap = 1 << 20
 
 // before orders wins by time, then by SKU and seq, so that exactly one win
 // of a uid is its first.
@@ -49,7 +52,6 @@ func (act *actState) setHistory(h []auditlog.Config) {
 	for i := range h {
 		if h[i].Limit == "activity" {
 			act.limitActivity = true
-			act.earliest = map[uint64]limitWin{}
 		}
 	}
 }
@@ -67,13 +69,6 @@ func (act *actState) latestWith(sku string) *auditlog.Config {
 	return nil
 }
 
-func (act *actState) noteWin(s *skuState, w *engine.Win, pos uint64) {
-	lw := limitWin{t: w.TimeUnixNano, sku: s.index, seq: pos, uid: w.UID}
-	if e, ok := act.earliest[w.UID]; !ok || lw.before(e) {
-		act.earliest[w.UID] = lw
-	}
-}
-
 // checkLimits checks limit = "activity" with the whole activity read: a win
 // made while that limit was in force breaks it when the same uid had already
 // won another SKU of the activity. The first win is judged by time rather
@@ -84,15 +79,36 @@ func (act *actState) noteWin(s *skuState, w *engine.Win, pos uint64) {
 //
 // engine.Claims would judge by the order of Apply, which is key order here,
 // not sale order; that is why the audit does not give its shards claims.
-func (act *actState) checkLimits(a *auditor) {
-	for _, c := range act.candidates {
-		first := act.earliest[c.uid]
-		if first.sku == c.sku {
-			continue
+func (act *actState) checkLimits(a *auditor, chains []*chainAudit) {
+	if !act.limitActivity {
+		return
+	}
+	var mine []*chainAudit
+	n := 0
+	for _, c := range chains {
+		if c.sku != nil && c.sku.act == act {
+			mine = append(mine, c)
+			n += len(c.limit)
 		}
-		a.offend(CheckLimit, Offense{
-			Activity: act.id, SKU: act.skus[c.sku], Seq: c.seq, UID: c.uid, TimeUnixNano: c.t,
-			Reason: fmt.Sprintf("uid %d already won %s seq %d at %s (limit = activity)", c.uid, act.skus[first.sku], first.seq, fmtTime(first.t)),
-		})
+	}
+	earliest := make(map[uint64]limitWin, n)
+	for _, c := range mine {
+		for _, w := range c.limit {
+			if e, ok := earliest[w.uid]; !ok || w.before(e) {
+				earliest[w.uid] = w
+			}
+		}
+	}
+	for _, c := range mine {
+		for _, w := range c.limit {
+			first := earliest[w.uid]
+			if !w.under || first.sku == w.sku {
+				continue
+			}
+			a.checks[CheckLimit].add(Offense{
+				Activity: act.id, SKU: act.skus[w.sku], Seq: w.seq, UID: w.uid, TimeUnixNano: w.t,
+				Reason: fmt.Sprintf("uid %d already won %s seq %d at %s (limit = activity)", w.uid, act.skus[first.sku], first.seq, fmtTime(first.t)),
+			})
+		}
 	}
 }

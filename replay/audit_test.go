@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -453,6 +454,39 @@ func TestSecondCounter(t *testing.T) {
 		}
 		if c.peak != tc.peak {
 			t.Fatalf("%s: peak %d, want %d", tc.name, c.peak, tc.peak)
+		}
+	}
+}
+
+// TestAuditSameForAnyWorkers: chains are audited in parallel, but the
+// report — findings, their order, the capped lists — must not depend on it.
+func TestAuditSameForAnyWorkers(t *testing.T) {
+	dir := generate(t, loggen.Options{Wins: 300, SKUs: 12, Stock: 40, Seed: 13, Limit: "activity", Reservation: true, ReleasePerSec: 50})
+	s := waltest.Open(t, dir)
+	for i := 0; i < 12; i += 2 { // a fault in every other chain
+		sku := fmt.Sprintf("sku-%04d", i)
+		w := s.Win(act, sku, 2)
+		w.UID = s.Win(act, fmt.Sprintf("sku-%04d", i+1), 1).UID // also breaks the activity limit
+		s.PutWin(&w)
+	}
+	s.DeleteWin(act, "sku-0011", 3)
+	s.Close()
+	var first string
+	for _, workers := range []int{1, 2, 3, 8} {
+		rep := audit(t, dir, Options{Workers: workers, MaxListed: 5})
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if workers == 1 {
+			first = string(b)
+			if rep.OK || len(findings(rep)["chain"]) != 5 {
+				t.Fatalf("tampered log: %s", fmtFindings(findings(rep)))
+			}
+			continue
+		}
+		if string(b) != first {
+			t.Fatalf("report with %d workers differs from 1 worker:\n%s\n%s", workers, b, first)
 		}
 	}
 }

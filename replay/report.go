@@ -3,9 +3,10 @@ package replay
 import "fmt"
 
 // Report is what Audit found. Its JSON form (seckill replay -json) is a
-// stable document: fields keep their names and order, lists are sorted by
-// (activity, SKU, seq), and it holds nothing that depends on when or where
-// the audit ran.
+// stable document: fields keep their names and order, rows and offending
+// records follow the log's key order (activity, SKU, seq; findings that
+// need the whole log come after), and it holds nothing that depends on when
+// or where the audit ran, or on how many workers ran it.
 type Report struct {
 	// OK is true when every check passed and no tail is truncated.
 	OK bool `json:"ok"`
@@ -147,6 +148,17 @@ func (c *checkList) add(o Offense) {
 	}
 }
 
+// merge appends the findings of o, a later part of the log, to c.
+func (c *checkList) merge(o *checkList) {
+	c.count += o.count
+	for _, off := range o.listed {
+		if len(c.listed) < c.max {
+			c.listed = append(c.listed, off)
+		}
+	}
+	c.hasLast = false
+}
+
 func (c *checkList) result(i int) Check {
 	listed := c.listed
 	if listed == nil {
@@ -157,6 +169,8 @@ func (c *checkList) result(i int) Check {
 
 func (o Offense) String() string {
 	switch {
+	case o.Activity == "":
+		return o.Reason
 	case o.SKU == "":
 		return fmt.Sprintf("%s: %s", o.Activity, o.Reason)
 	case o.Seq == 0:

@@ -35,12 +35,72 @@ type Record struct {
 // truncated tail) from corruption in the middle of a chain. *r is reused
 // between calls. An error from fn stops the scan and is returned as is.
 func (l *Log) ScanRecords(fn func(r *Record) error) error {
+	return l.ScanRecordsIn(RecordRange{Lower: winLower, Upper: winUpper}, fn)
+}
+
+// RecordRange is a range of winner keys, [Lower, Upper). RecordRanges cuts
+// the key space into ranges that each start where one (activity, SKU) chain
+// starts, so that readers can take chains in parallel, each with its own
+// ScanRecordsIn.
+type RecordRange struct {
+	Activity, SKU string // the chain the range starts with; empty if none
+	Lower, Upper  []byte
+}
+
+// RecordRanges returns ranges that together cover every winner key, in key
+// order, one per (activity, SKU) that has records. It seeks from chain to
+// chain rather than reading every record, so it costs one seek per chain.
+// Keys that do not parse as winner keys fall into the range before them
+// (or the first one), where ScanRecordsIn reports them.
+func (l *Log) RecordRanges() ([]RecordRange, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: winLower, UpperBound: winUpper})
+	if err != nil {
+		return nil, l.readErr(err)
+	}
+	var out []RecordRange
+	for ok := it.First(); ok; {
+		act, sku, _, parsed := parseWinKey(it.Key())
+		if !parsed {
+			ok = it.Next()
+			continue
+		}
+		// The chain's keys are prefix + seq, prefix = 'w' act 0 sku 0; the
+		// prefix with its final 0 raised to 1 is above all of them and not
+		// above any other chain's first key.
+		prefix := it.Key()[:len(it.Key())-8]
+		r := RecordRange{Activity: string(act), SKU: string(sku), Lower: append([]byte(nil), prefix...)}
+		if n := len(out); n > 0 {
+			out[n-1].Upper = r.Lower
+		}
+		out = append(out, r)
+		next := append([]byte(nil), prefix...)
+		next[len(next)-1] = 1
+		ok = it.SeekGE(next)
+	}
+	if err := it.Close(); err != nil {
+		return nil, l.readErr(err)
+	}
+	if len(out) == 0 {
+		return []RecordRange{{Lower: winLower, Upper: winUpper}}, nil
+	}
+	out[0].Lower = winLower
+	out[len(out)-1].Upper = winUpper
+	return out, nil
+}
+
+// ScanRecordsIn is ScanRecords over one range of winner keys.
+func (l *Log) ScanRecordsIn(rg RecordRange, fn func(r *Record) error) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return ErrClosed
 	}
-	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: winLower, UpperBound: winUpper})
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: rg.Lower, UpperBound: rg.Upper})
 	if err != nil {
 		return l.readErr(err)
 	}

@@ -67,7 +67,8 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 }
 
 // printReport writes the human form: the per-SKU table, one line per check
-// with its offending records indented, truncated tails, digests, verdict.
+// with its offending records indented, truncated tails, the config history,
+// digests, verdict.
 func printReport(w io.Writer, rep *replay.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTIVITY\tSKU\tSTOCK\tQUOTA\tWINNERS\tFIRST WIN\tLAST WIN\tPEAK/S")
@@ -103,6 +104,9 @@ func printReport(w io.Writer, rep *replay.Report) {
 		fmt.Fprintf(w, "TRUNCATED TAIL %s/%s: %s. The log ends mid-write (a crash, or a disk that lost synced data); this is not an edit.\n", t.Activity, t.SKU, what)
 	}
 	fmt.Fprintln(w)
+	for _, c := range rep.Configs {
+		fmt.Fprintf(w, "config %s #%d %s at %s\n", c.Activity, c.Seq, c.Reason, fmtUnixNano(c.TimeUnixNano))
+	}
 	for _, d := range rep.Digests {
 		line := fmt.Sprintf("digest %s %s", d.Activity, d.Digest)
 		if d.Committed != d.Digest {

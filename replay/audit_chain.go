@@ -1,0 +1,299 @@
+package replay
+
+import (
+	"fmt"
+	"sort"
+
+	"seckill/engine"
+	"seckill/internal/auditlog"
+	"seckill/internal/uidset"
+	"seckill/wal"
+)
+
+// chainAudit is the audit of one record range: one (activity, SKU) chain,
+// plus any malformed keys that sort among its records. Chains run in
+// parallel; each keeps its findings to itself until finish merges them in
+// key order.
+type chainAudit struct {
+	a   *auditor
+	rg  wal.RecordRange
+	sku *skuState // nil for a range that holds no chain
+
+	records    uint64
+	checks     [numChecks]checkList
+	trunc      []Truncation
+	recordHead Head // the chain's head from its records, for the digest
+	hasHead    bool
+	// limit holds every win of the chain when its activity has limit =
+	// "activity" in some config record; checkLimits reads them all.
+	limit []limitWin
+}
+
+// skuState is the audit state of a chain's SKU.
+type skuState struct {
+	act    *actState
+	sku    string
+	index  int32 // among the activity's chains, in key order
+	shard  *engine.Shard
+	head   *headState // nil: no head marker
+	row    *SKURow
+	counts secondCounter
+
+	lastSeq  uint64 // key seq of the last record that decoded
+	lastHash [32]byte
+	lastWin  Offense // the last record that decoded, for findings about the tail
+
+	// pending is a record that did not decode; whether it is a partly
+	// written tail or damage depends on whether more records follow.
+	pending *pendingRecord
+	// unreadable is the seq of a damaged record: the record after it is
+	// not blamed for a gap or a prev hash nobody can read.
+	unreadable uint64
+
+	// The config in force at the last win looked at, its item, and its
+	// reservation list (or why it cannot be had).
+	cfgIndex int
+	item     *auditlog.Item
+	resv     *uidset.Set
+	resvErr  error
+}
+
+type pendingRecord struct {
+	seq uint64
+	err string
+}
+
+func (c *chainAudit) offend(check int, o Offense) { c.checks[check].add(o) }
+
+// run reads the range and audits each record.
+func (c *chainAudit) run() error {
+	if c.sku != nil {
+		c.sku.shard = newShard(c.a.key, c.sku.act, c.sku.sku)
+	}
+	if err := c.a.log.ScanRecordsIn(c.rg, c.record); err != nil {
+		return err
+	}
+	c.finish()
+	return nil
+}
+
+// record takes one stored record of the range, in key order.
+func (c *chainAudit) record(r *wal.Record) error {
+	c.records++
+	s := c.sku
+	switch {
+	case !r.KeyOK:
+		c.offend(CheckChain, Offense{Reason: fmt.Sprintf("malformed winner key %q", r.Key)})
+		return nil
+	case s == nil || r.SKU != s.sku || r.Activity != s.act.id:
+		// Ranges start where chains start, so this means the store
+		// changed under the audit.
+		c.offend(CheckChain, Offense{Activity: r.Activity, SKU: r.SKU, Seq: r.Seq, Reason: "record outside the range of its chain"})
+		return nil
+	}
+	if s.pending != nil {
+		// A record that did not decode, followed by more of its chain:
+		// not a tail cut short but a damaged record.
+		c.offend(CheckChain, Offense{Activity: s.act.id, SKU: s.sku, Seq: s.pending.seq, Reason: "record does not decode: " + s.pending.err})
+		s.unreadable = s.pending.seq
+		s.pending = nil
+	}
+	if !r.ValueOK {
+		s.pending = &pendingRecord{seq: r.Seq, err: r.Err.Error()}
+		return nil
+	}
+	c.win(&r.Win, r.Seq, r.Err != nil)
+	return nil
+}
+
+// configAt returns the config record of the SKU's activity in force at t
+// (the latest whose time is not after t) and its item for the SKU, either of
+// which may be nil. Wins come in seq order, so the last answer almost always
+// still holds.
+func (s *skuState) configAt(t int64) (*auditlog.Config, *auditlog.Item) {
+	h := s.act.history
+	i := s.cfgIndex
+	if i < 0 || h[i].TimeUnixNano > t || (i+1 < len(h) && h[i+1].TimeUnixNano <= t) {
+		i = sort.Search(len(h), func(j int) bool { return h[j].TimeUnixNano > t }) - 1
+		s.cfgIndex, s.item, s.resv, s.resvErr = i, nil, nil, nil
+		if i >= 0 {
+			s.item = h[i].Item(s.sku)
+		}
+	}
+	if i < 0 {
+		return nil, nil
+	}
+	return &h[i], s.item
+}
+
+// win audits one record that decoded. pos is the seq of its key; misplaced
+// is set when the record's own activity, SKU or seq differ from the key's.
+func (c *chainAudit) win(w *engine.Win, pos uint64, misplaced bool) {
+	s := c.sku
+	o := Offense{Activity: s.act.id, SKU: s.sku, Seq: pos, UID: w.UID, TimeUnixNano: w.TimeUnixNano}
+	var fault engine.Fault
+	if misplaced {
+		fault = s.shard.Check(w)
+	} else if err := s.shard.Apply(w); err != nil {
+		if fault = s.shard.Check(w); fault == 0 {
+			// Check mirrors Apply; if they ever disagree, say so.
+			c.offend(CheckChain, withReason(o, "engine refused the record: "+err.Error()))
+		}
+	}
+	if fault != 0 {
+		c.faults(w, pos, fault, o)
+		anchor := *w
+		anchor.Seq = pos
+		vouched := s.head != nil && pos <= s.head.Seq
+		if vouched || pos-s.shard.Sold() <= maxAdoptGap {
+			s.shard.Adopt(&anchor)
+		}
+	}
+	if s.head != nil && pos > s.head.Seq {
+		c.offend(CheckDigest, withReason(o, fmt.Sprintf("beyond the head marker (seq %d): not written by the engine", s.head.Seq)))
+	}
+	c.inForce(w, pos, o)
+
+	r := s.row
+	if r.Winners == 0 || w.TimeUnixNano < r.FirstWinUnixNano {
+		r.FirstWinUnixNano = w.TimeUnixNano
+	}
+	if r.Winners == 0 || w.TimeUnixNano > r.LastWinUnixNano {
+		r.LastWinUnixNano = w.TimeUnixNano
+	}
+	r.Winners++
+	s.lastSeq, s.lastHash, s.lastWin = pos, w.Hash, o
+}
+
+// faults reports what engine.Shard.Check found in a record.
+func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense) {
+	s := c.sku
+	next := s.shard.Sold() + 1
+	afterDamage := s.unreadable != 0 && s.unreadable+1 == pos && next == s.unreadable
+	if f&engine.FaultShard != 0 {
+		c.offend(CheckChain, withReason(o, fmt.Sprintf("the key names %s/%s but the record is of %s/%s", s.act.id, s.sku, w.Activity, w.SKU)))
+	}
+	if f&engine.FaultSeq != 0 && !afterDamage {
+		switch {
+		case w.Seq != pos:
+			c.offend(CheckSeq, withReason(o, fmt.Sprintf("the key of seq %d holds the record of seq %d", pos, w.Seq)))
+		case pos == next+1:
+			c.offend(CheckSeq, withReason(o, fmt.Sprintf("seq %d is missing", next)))
+		case pos > next:
+			c.offend(CheckSeq, withReason(o, fmt.Sprintf("seqs %d..%d are missing", next, pos-1)))
+		default:
+			c.offend(CheckSeq, withReason(o, fmt.Sprintf("seq %d repeats", pos)))
+		}
+	}
+	if f&engine.FaultPrev != 0 && !afterDamage {
+		if s.shard.Sold() == 0 {
+			c.offend(CheckChain, withReason(o, "prev is not zero, but no record precedes it"))
+		} else {
+			c.offend(CheckChain, withReason(o, fmt.Sprintf("prev is not the hash of the stored seq %d", s.shard.Sold())))
+		}
+	}
+	if f&engine.FaultHash != 0 {
+		c.offend(CheckChain, withReason(o, "hash does not match the record: edited after it was written"))
+	}
+	if f&engine.FaultTicket != 0 {
+		c.offend(CheckTickets, withReason(o, "ticket does not verify"))
+	}
+	if f&engine.FaultQuota != 0 {
+		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond every quota recorded for the sku (%d)", pos, s.shard.Spec().Quota)))
+	}
+	if f&engine.FaultDuplicate != 0 {
+		first := s.shard.Step(&engine.Attempt{Kind: engine.Lookup, UID: w.UID})
+		c.offend(CheckLimit, withReason(o, fmt.Sprintf("uid %d already won seq %d of this sku", w.UID, first.Seq)))
+	}
+}
+
+// inForce checks a win against the config record in force at its time.
+func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
+	s := c.sku
+	t := w.TimeUnixNano
+	n := s.counts.add(t)
+	act := s.act
+	cfg, it := s.configAt(t)
+	if act.limitActivity {
+		c.limit = append(c.limit, limitWin{t: t, sku: s.index, seq: pos, uid: w.UID, under: cfg != nil && cfg.Limit == "activity"})
+	}
+	if cfg == nil {
+		c.offend(CheckConfig, withReason(o, fmt.Sprintf("no config recorded for activity %s at %s", act.id, fmtTime(t))))
+		return
+	}
+	if it == nil {
+		c.offend(CheckConfig, withReason(o, fmt.Sprintf("the config in force (record %d) has no sku %s", cfg.Seq, s.sku)))
+		return
+	}
+	if t < cfg.StartUnixNano {
+		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, before the start %s", fmtTime(t), fmtTime(cfg.StartUnixNano))))
+	} else if t >= cfg.EndUnixNano {
+		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, at or after the end %s", fmtTime(t), fmtTime(cfg.EndUnixNano))))
+	}
+	if it.Quota < 0 || pos > uint64(it.Quota) {
+		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond the quota %d in force (record %d)", pos, it.Quota, cfg.Seq)))
+	}
+	if it.ReleasePerSec > 0 && n > uint64(it.ReleasePerSec) {
+		c.offend(CheckReleaseRate, withReason(o, fmt.Sprintf("win %d in the second from %s; release_per_sec is %d", n, fmtTime(floorDiv(t, 1e9)*1e9), it.ReleasePerSec)))
+	}
+	if cfg.Reservation == "required" {
+		c.checkReserved(cfg, w, o)
+	}
+}
+
+// checkReserved checks that the winner was in the reservation list in
+// force, or — within reservationGrace before a change — in the next one.
+func (c *chainAudit) checkReserved(cfg *auditlog.Config, w *engine.Win, o Offense) {
+	s, a := c.sku, c.a
+	if s.resv == nil && s.resvErr == nil {
+		s.resv, s.resvErr = a.reservations(cfg)
+	}
+	ok, err := s.resv != nil && s.resv.Contains(w.UID), s.resvErr
+	if err != nil {
+		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (config record %d): %v", cfg.Seq, err)))
+		return
+	}
+	h := s.act.history
+	for j := s.cfgIndex + 1; !ok && j < len(h) && h[j].TimeUnixNano-w.TimeUnixNano <= int64(reservationGrace); j++ {
+		if h[j].Reservation == "required" {
+			ok, _ = a.reserved(&h[j], w.UID)
+		}
+	}
+	if !ok {
+		c.offend(CheckReservation, withReason(o, fmt.Sprintf("uid %d is not in the reservation list in force (record %d, %d uids, %.12s…)", w.UID, cfg.Seq, cfg.ReservationsCount, cfg.ReservationsDigest)))
+	}
+}
+
+// finish closes the audit of the chain: its tail against its head marker,
+// its head for the digest, its table row.
+func (c *chainAudit) finish() {
+	s := c.sku
+	if s == nil {
+		return
+	}
+	act := s.act
+	var headSeq uint64
+	if s.head != nil {
+		headSeq = s.head.Seq
+	}
+	switch {
+	case s.pending != nil:
+		c.trunc = append(c.trunc, Truncation{Activity: act.id, SKU: s.sku, LastSeq: s.lastSeq, HeadSeq: headSeq, Partial: true})
+	case s.head == nil:
+		c.offend(CheckDigest, Offense{Activity: act.id, SKU: s.sku, Reason: "no head marker: the engine writes one with every win, so it was removed"})
+	case headSeq > s.lastSeq:
+		c.trunc = append(c.trunc, Truncation{Activity: act.id, SKU: s.sku, LastSeq: s.lastSeq, HeadSeq: headSeq})
+	case headSeq == s.lastSeq && s.head.Hash != s.lastHash:
+		c.offend(CheckDigest, withReason(s.lastWin, "the last record's hash is not the one its head marker names: rewritten after it was written"))
+	}
+	if s.lastSeq > 0 {
+		c.recordHead, c.hasHead = Head{SKU: s.sku, Wins: s.lastSeq, Hash: s.lastHash}, true
+		s.row.ChainHead = hexHash(s.lastHash)
+	}
+	s.row.PeakPerSec = s.counts.peak
+}
+
+func withReason(o Offense, reason string) Offense {
+	o.Reason = reason
+	return o
+}
