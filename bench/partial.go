@@ -76,7 +76,14 @@ type Partial struct {
 	Statuses map[int]int64    `json:"statuses"` // answers by HTTP status
 	Errors   map[string]int64 `json:"errors"`   // attempts without an answer, by class
 	Latency  *Hist            `json:"latency"`  // every answered attempt
-	Windows  []*Window        `json:"windows"`
+	// WonLatency is the latency of won answers alone: a win waits for its
+	// fsync, every other answer does not.
+	WonLatency *Hist `json:"won_latency"`
+	// Hiccups is how late a 1 ms sleep in the generator woke, again and
+	// again through the run: when the machine stalls the generator, its
+	// latencies grow by as much, and this shows it was not the server.
+	Hiccups *Hist     `json:"hiccups"`
+	Windows []*Window `json:"windows"`
 
 	// Burst: every user's final answer, users that never got one, wins.
 	Finals     map[string]int64 `json:"finals,omitempty"`
@@ -97,12 +104,14 @@ type Partial struct {
 
 func newPartial(m Mode) *Partial {
 	return &Partial{
-		Mode:     m,
-		Results:  map[string]int64{},
-		Statuses: map[int]int64{},
-		Errors:   map[string]int64{},
-		Finals:   map[string]int64{},
-		Latency:  &Hist{newLatencyHist()},
+		Mode:       m,
+		Results:    map[string]int64{},
+		Statuses:   map[int]int64{},
+		Errors:     map[string]int64{},
+		Finals:     map[string]int64{},
+		Latency:    &Hist{newLatencyHist()},
+		WonLatency: &Hist{newLatencyHist()},
+		Hiccups:    &Hist{newLatencyHist()},
 	}
 }
 
@@ -119,6 +128,12 @@ func (p *Partial) Merge(o *Partial) {
 		p.Statuses[k] += v
 	}
 	p.Latency.Merge(o.Latency.Histogram)
+	if o.WonLatency != nil {
+		p.WonLatency.Merge(o.WonLatency.Histogram)
+	}
+	if o.Hiccups != nil {
+		p.Hiccups.Merge(o.Hiccups.Histogram)
+	}
 	byIndex := map[int64]*Window{}
 	for _, w := range p.Windows {
 		byIndex[w.Index] = w

@@ -152,3 +152,26 @@ func ReadPeakRSS(pids []int) (int64, error) {
 	}
 	return total, nil
 }
+
+// ReadSlabs reads /proc/slabinfo (root only): bytes in use per slab cache,
+// active objects times object size. It tells which kernel objects a socket
+// costs.
+func ReadSlabs() (map[string]int64, error) {
+	b, err := os.ReadFile("/proc/slabinfo")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProc, err)
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || strings.HasPrefix(f[0], "#") || f[0] == "slabinfo" {
+			continue
+		}
+		active, err1 := strconv.ParseInt(f[1], 10, 64)
+		size, err2 := strconv.ParseInt(f[3], 10, 64)
+		if err1 == nil && err2 == nil {
+			out[f[0]] = active * size
+		}
+	}
+	return out, nil
+}

@@ -58,6 +58,9 @@ func (r *recorder) record(begin, end int64, a *answer, errClass string) {
 	p.Statuses[a.status]++
 	w.Results[a.result]++
 	_ = p.Latency.RecordValue(min(micros, latencyMaxMicros))
+	if a.result == "won" {
+		_ = p.WonLatency.RecordValue(min(micros, latencyMaxMicros))
+	}
 	_ = w.Latency.RecordValue(min(micros, latencyMaxMicros))
 }
 

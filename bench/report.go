@@ -21,6 +21,11 @@ type Summary struct {
 	P99Micros   int64            `json:"p99_us"`
 	P999Micros  int64            `json:"p999_us"`
 	MaxMicros   int64            `json:"max_us"`
+	WonP50      int64            `json:"won_p50_us"`
+	WonP99      int64            `json:"won_p99_us"`
+	WonMax      int64            `json:"won_max_us"`
+	HiccupP99   int64            `json:"hiccup_p99_us"`
+	HiccupMax   int64            `json:"hiccup_max_us"`
 	Results     map[string]int64 `json:"results"`
 	Errors      map[string]int64 `json:"errors"`
 	Finals      map[string]int64 `json:"finals,omitempty"`
@@ -50,6 +55,12 @@ func Summarize(p *Partial, checks []Check) Summary {
 	s.P99Micros = h.ValueAtQuantile(99)
 	s.P999Micros = h.ValueAtQuantile(99.9)
 	s.MaxMicros = h.Max()
+	if h := p.Hiccups; h != nil && h.TotalCount() > 0 {
+		s.HiccupP99, s.HiccupMax = h.ValueAtQuantile(99), h.Max()
+	}
+	if w := p.WonLatency; w != nil && w.TotalCount() > 0 {
+		s.WonP50, s.WonP99, s.WonMax = w.ValueAtQuantile(50), w.ValueAtQuantile(99), w.Max()
+	}
 	for _, c := range checks {
 		s.ChecksPass = s.ChecksPass && c.OK
 	}
@@ -61,6 +72,10 @@ func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "mode %s: %d attempts in %.2fs = %.0f attempts/s\n", s.Mode, s.Attempts, s.Seconds, s.PerSecond)
 	fmt.Fprintf(w, "latency: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 		micros(s.P50Micros), micros(s.P90Micros), micros(s.P99Micros), micros(s.P999Micros), micros(s.MaxMicros))
+	if s.WonMax > 0 {
+		fmt.Fprintf(w, "won latency: p50 %s  p99 %s  max %s\n", micros(s.WonP50), micros(s.WonP99), micros(s.WonMax))
+	}
+	fmt.Fprintf(w, "generator hiccups (1 ms sleep woke late by): p99 %s  max %s\n", micros(s.HiccupP99), micros(s.HiccupMax))
 	fmt.Fprintf(w, "results: %s\n", counts(s.Results))
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "no answer: %s\n", counts(s.Errors))

@@ -25,14 +25,13 @@ func (w *worker) sustained(ctx context.Context) {
 	if start == 0 {
 		start = time.Now().UnixNano()
 	}
-	if !sleepUntil(ctx, start) {
-		return
-	}
 	n := int64(s.Rate * s.Duration.Seconds())
 	interval := float64(time.Second) / s.Rate
 	jobs := make(chan job, s.Conns)
 	var wg sync.WaitGroup
 	exp := w.expiry()
+	// The connection goroutines and their buffers exist before the first
+	// attempt is due, so starting them is not measured as latency.
 	for range s.Conns {
 		wg.Add(1)
 		go func() {
@@ -45,6 +44,11 @@ func (w *worker) sustained(ctx context.Context) {
 				w.attempt(ctx, req, buf, j.due)
 			}
 		}()
+	}
+	if !sleepUntil(ctx, start) {
+		close(jobs)
+		wg.Wait()
+		return
 	}
 	for k := int64(0); k < n; k++ {
 		due := start + int64(float64(k)*interval)

@@ -60,6 +60,8 @@ func Run(ctx context.Context, s Spec, ev Events) (*Partial, error) {
 			}
 		}
 	}()
+	hiccupDone := make(chan struct{})
+	go w.hiccups(stop, hiccupDone)
 	switch s.Mode {
 	case Burst:
 		w.burst(ctx)
@@ -75,6 +77,7 @@ func Run(ctx context.Context, s Spec, ev Events) (*Partial, error) {
 	}
 	close(stop)
 	<-done
+	<-hiccupDone
 	if ev.Progress != nil {
 		ev.Progress(w.rec.progress())
 	}
@@ -111,5 +114,30 @@ func sleepUntil(ctx context.Context, at int64) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// hiccupTick is the sleep the hiccup meter measures against.
+const hiccupTick = time.Millisecond
+
+// hiccups records, until stop, how much later than asked a short sleep
+// wakes: the generator's own stalls (scheduling, GC, a machine shared with
+// other work), which inflate every latency measured meanwhile.
+func (w *worker) hiccups(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	h := newLatencyHist()
+	for {
+		select {
+		case <-stop:
+			w.rec.mu.Lock()
+			w.rec.p.Hiccups.Merge(h)
+			w.rec.mu.Unlock()
+			return
+		default:
+		}
+		t0 := time.Now()
+		time.Sleep(hiccupTick)
+		late := time.Since(t0) - hiccupTick
+		_ = h.RecordValue(min(max(late.Microseconds(), 1), latencyMaxMicros))
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"seckill/bench"
@@ -33,6 +35,26 @@ type holdFigures struct {
 	SlabPerPair    float64      `json:"slab_per_connection_pair"`
 	SocketMemPair  float64      `json:"tcp_mem_per_connection_pair"`
 	ServerCPUHeldS float64      `json:"server_cpu_while_held_s"`
+	// SlabGrowth is the slab caches that grew most while the connections
+	// were opened, in bytes per connection pair (root only).
+	SlabGrowth []slabDelta `json:"slab_growth_per_pair,omitempty"`
+}
+
+type slabDelta struct {
+	Cache   string  `json:"cache"`
+	PerPair float64 `json:"bytes"`
+}
+
+// slabGrowth lists the caches that grew most between two samples.
+func slabGrowth(before, after map[string]int64, pairs int64) []slabDelta {
+	var out []slabDelta
+	for name, b := range after {
+		if d := b - before[name]; d > 0 && pairs > 0 {
+			out = append(out, slabDelta{name, float64(d) / float64(pairs)})
+		}
+	}
+	slices.SortFunc(out, func(a, b slabDelta) int { return cmp.Compare(b.PerPair, a.PerPair) })
+	return out[:min(len(out), 10)]
 }
 
 func (h *holdFigures) writeText(w io.Writer) {
@@ -46,6 +68,9 @@ func (h *holdFigures) writeText(w io.Writer) {
 	fmt.Fprintf(w, "server cpu while held: %.2fs\n", h.ServerCPUHeldS)
 	fmt.Fprintf(w, "kernel: slab %s -> %s = %.0f bytes per connection pair (client+server socket); tcp mem %.0f bytes per pair; tcp sockets in use %d -> %d\n",
 		mib(h.KernelBefore.SlabBytes), mib(h.KernelHeld.SlabBytes), h.SlabPerPair, h.SocketMemPair, h.KernelBefore.TCPInUse, h.KernelHeld.TCPInUse)
+	for _, d := range h.SlabGrowth {
+		fmt.Fprintf(w, "  slab %-20s %6.0f bytes per pair\n", d.Cache, d.PerPair)
+	}
 }
 
 // runHold measures memory per waiting connection: sample, open and hold,
@@ -69,6 +94,7 @@ func runHold(ctx context.Context, f *loadFlags, pids []int, exe string) (*bench.
 	if h.KernelBefore, err = bench.ReadKernel(); err != nil {
 		return nil, nil, err
 	}
+	slabs0, slabErr := bench.ReadSlabs() // absent without root: the totals remain
 	held := make(chan int64, 1)
 	release := make(chan struct{})
 	type outcome struct {
@@ -109,6 +135,9 @@ func runHold(ctx context.Context, f *loadFlags, pids []int, exe string) (*bench.
 	}
 	if h.KernelHeld, err = bench.ReadKernel(); err != nil {
 		return nil, nil, err
+	}
+	if slabs1, err := bench.ReadSlabs(); err == nil && slabErr == nil {
+		h.SlabGrowth = slabGrowth(slabs0, slabs1, h.Held)
 	}
 	if rest := f.holdFor - time.Since(heldAt); rest > 0 {
 		time.Sleep(rest)

@@ -26,11 +26,17 @@ type serverFigures struct {
 	GCPauseMs       float64 `json:"gc_pause_ms,omitempty"`
 	HeapInuseBefore uint64  `json:"heap_inuse_before,omitempty"`
 	HeapInuseAfter  uint64  `json:"heap_inuse_after,omitempty"`
+	// RSSTimeline is the RSS once a second through the run, to show
+	// whether it levels off or keeps growing.
+	RSSTimeline []int64 `json:"rss_timeline"`
 }
 
 func (s *serverFigures) writeText(w io.Writer) {
 	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS)
 	fmt.Fprintf(w, "server rss: before %s, max %s, after %s\n", mib(s.RSSBefore), mib(s.RSSMax), mib(s.RSSAfter))
+	if n := len(s.RSSTimeline); n >= 4 {
+		fmt.Fprintf(w, "server rss by quarter of the run: %s, %s, %s, %s\n", mib(s.RSSTimeline[n/4-1]), mib(s.RSSTimeline[n/2-1]), mib(s.RSSTimeline[3*n/4-1]), mib(s.RSSTimeline[n-1]))
+	}
 	if s.GCs > 0 || s.HeapInuseBefore > 0 {
 		fmt.Fprintf(w, "server go: %d GCs, %.1f ms paused; heap in use %s before, %s after\n",
 			s.GCs, s.GCPauseMs, mib(int64(s.HeapInuseBefore)), mib(int64(s.HeapInuseAfter)))
@@ -82,6 +88,7 @@ type sampler struct {
 	rss0   int64
 	ms0    *memStats
 	rssMax atomic.Int64
+	rssSec []int64 // written by watch until done is closed
 	stopc  chan struct{}
 	done   chan struct{}
 }
@@ -109,13 +116,20 @@ func (s *sampler) watch() {
 	defer close(s.done)
 	t := time.NewTicker(rssPeriod)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-s.stopc:
 			return
 		case <-t.C:
-			if rss, err := bench.ReadRSS(s.pids); err == nil && rss > s.rssMax.Load() {
+			rss, err := bench.ReadRSS(s.pids)
+			if err != nil {
+				continue
+			}
+			if rss > s.rssMax.Load() {
 				s.rssMax.Store(rss)
+			}
+			if n%int(time.Second/rssPeriod) == 0 {
+				s.rssSec = append(s.rssSec, rss)
 			}
 		}
 	}
@@ -129,7 +143,7 @@ func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load()}
+	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load(), RSSTimeline: s.rssSec}
 	d := cpu1.Sub(s.cpu0)
 	f.UserSec, f.SysSec = d.UserSec, d.SysSec
 	if runErr == nil && p != nil && p.Attempts > 0 {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -121,7 +122,7 @@ func lookup(v any, path string) float64 {
 	return nan()
 }
 
-func nan() float64 { f, _ := strconv.ParseFloat("NaN", 64); return f }
+func nan() float64 { return math.NaN() }
 
 func column(vs [][]float64, i int) []float64 {
 	out := make([]float64, len(vs))
@@ -143,8 +144,12 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// num prints with three significant digits, or as an integer when large.
+// num prints with three significant digits, or as an integer when large;
+// a metric a row does not have prints as a dash.
 func num(f float64) string {
+	if math.IsNaN(f) {
+		return "–"
+	}
 	if f >= 1000 || f <= -1000 {
 		return strconv.FormatFloat(f, 'f', 0, 64)
 	}

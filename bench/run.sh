@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# bench/run.sh reproduces every row of docs/BENCHMARKS.md.
+#
+#   bench/run.sh machine    the machine: CPU, cores, kernel, load average
+#   bench/run.sh gobench    go test -bench: parser, shard step, encoding, token, gate
+#   bench/run.sh durable    durable wins/s and Offer-to-Reply p99 (shardloop + real wal)
+#   bench/run.sh uids       10 million reserved uids: load time and peak memory
+#   bench/run.sh cpu        server CPU per request: floor, nginx, netpoll, net/http
+#   bench/run.sh wrk        the same servers driven by wrk instead of seckill-bench
+#   bench/run.sh hold       memory per held (half-sent) connection, 15,000 held
+#   bench/run.sh overload   10x and 20x the admitted rate: RSS over time and worst latency
+#   bench/run.sh burst      a sale's burst with correctness checks, and its plot
+#   bench/run.sh all        every one of the above, in that order
+#
+# Servers run pinned to core $SERVER_CPU (0), the load to core $LOAD_CPU (1);
+# CPU is read from /proc/PID/stat (utime+stime), not from wall time. Each
+# measured row is a JSON line appended to $OUT/<row>.jsonl (default
+# bench/results/); the tables are printed from those files as medians over
+# $REPS alternations (default 5; 3 for the slow rows). Needs Go, curl, and
+# for the peers `apt-get install -y nginx-light wrk`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$ROOT/bench/results}
+WORK=${WORK:-$(mktemp -d /tmp/seckill-bench.XXXXXX)}
+BIN=$WORK/bin
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+REPS=${REPS:-5}
+COUNT=${COUNT:-100000} # requests per CPU measurement
+CONNS=${CONNS:-64}     # connections in flight for the CPU rows
+SECRET=bench-secret-0123456789abcdef
+mkdir -p "$OUT" "$BIN"
+
+STARTED=() # pids this script started; only these are ever killed
+cleanup() {
+	for pid in "${STARTED[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${STARTED[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	STARTED=()
+}
+trap cleanup EXIT
+
+log() { echo "== $*" >&2; }
+
+build() {
+	[ -x "$BIN/seckill" ] && [ -x "$BIN/seckill-bench" ] && return
+	log "building into $BIN"
+	(cd "$ROOT" && go build -o "$BIN/seckill" ./cmd/seckill && go build -o "$BIN/seckill-bench" ./cmd/seckill-bench)
+}
+
+load() { taskset -c "$LOAD_CPU" "$BIN/seckill-bench" "$@"; }
+
+# seckill_config NAME PORT writes the benchmark sale: one activity open now
+# with the SKUs every row uses.
+seckill_config() {
+	local name=$1 port=$2
+	cat >"$WORK/$name.toml" <<EOF
+[server]
+listen = "127.0.0.1:$port"
+admin_listen = "127.0.0.1:$((port + 1))"
+data_dir = "$WORK/$name-data"
+idle_timeout = "120s"
+[auth]
+mode = "hmac"
+secret = "$SECRET"
+[[activity]]
+id = "bench"
+start = "now"
+end = "+6h"
+  [[activity.item]]
+  sku = "soldout"   # stock 1: the warm-up sells it; then every /buy is the stampede's sold_out
+  stock = 1
+  [[activity.item]]
+  sku = "lookup"    # /result for users without a win: a round trip through the shard, no write
+  stock = 10
+  [[activity.item]]
+  sku = "big"       # every /buy of a new uid wins: a durable (fsync'd) win per attempt
+  stock = 100000000
+  [[activity.item]]
+  sku = "hold"
+  stock = 1000
+$(for i in $(seq 0 63); do printf '  [[activity.item]]\n  sku = "p%d"\n  stock = 100\n' "$i"; done)
+[[activity]]
+id = "overload"
+start = "now"
+end = "+6h"
+admit_per_sec = 250 # tier 1: the admitted rate the overload rows multiply
+  [[activity.item]]
+  sku = "ovl"
+  stock = 100000000
+EOF
+}
+
+# start_seckill NAME FRONT_END PORT starts a fresh engine pinned to the
+# server core and waits until it answers; its pid is in PID.
+start_seckill() {
+	local name=$1 fe=$2 port=$3
+	rm -rf "$WORK/$name-data"
+	seckill_config "$name" "$port"
+	taskset -c "$SERVER_CPU" "$BIN/seckill" serve -config "$WORK/$name.toml" -front-end "$fe" >"$WORK/$name.log" 2>&1 &
+	PID=$!
+	STARTED+=("$PID")
+	wait_up "$port" "$WORK/$name.log"
+}
+
+# start_nginx PORT starts nginx (one worker) pinned to the server core,
+# answering every request with the floor's constant body; PID is
+# "master,worker".
+start_nginx() {
+	local port=$1
+	mkdir -p "$WORK/nginx"
+	cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  client_header_timeout 120s;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / {
+      default_type application/json;
+      return 200 '{"result":"floor"}';
+    }
+  }
+}
+EOF
+	taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx.log" 2>&1 &
+	local master=$!
+	STARTED+=("$master")
+	wait_up "$port" "$WORK/nginx.log"
+	PID="$master,$(pgrep -P "$master" | paste -sd,)"
+}
+
+wait_up() {
+	local port=$1 logf=$2
+	for _ in $(seq 200); do
+		if curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; then
+			return
+		fi
+		sleep 0.05
+	done
+	echo "server on $port did not come up:" >&2
+	cat "$logf" >&2
+	exit 1
+}
+
+stop_started() { cleanup; }
+
+token() { "$BIN/seckill" token -uid "$1" -secret "$SECRET" -ttl 6h; }
+
+machine() {
+	{
+		echo "date: $(date -u +%FT%TZ)"
+		echo "nproc: $(nproc)"
+		echo "kernel: $(uname -srm)"
+		echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "memory: $(grep MemTotal /proc/meminfo)"
+		echo "fd limit (hard): $(ulimit -Hn)"
+		echo "go: $(go version)"
+		echo "nginx: $(nginx -v 2>&1)"
+		echo "wrk: $(wrk -v 2>&1 | head -1)"
+		lscpu
+	} | tee "$OUT/machine.txt"
+}
+
+gobench() {
+	build
+	log "go test -bench (hot paths), $REPS repetitions"
+	(cd "$ROOT" && go test -run '^$' -bench 'Parse|AppendResponse|JSON|Step|Verify|ServeUnauthorized|AnswerWon|Contains' \
+		-benchmem -count "$REPS" ./httpmin ./engine ./internal/token ./internal/gate ./internal/uidset) | tee "$OUT/gobench.txt"
+	"$BIN/seckill-bench" gobench <"$OUT/gobench.txt" | tee "$OUT/gobench.md"
+}
+
+durable() {
+	build
+	local reps=${REPS_SLOW:-3}
+	log "durable wins: shardloop + real wal, $reps repetitions"
+	(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count "$reps" ./internal/shardloop) | tee "$OUT/durable.txt"
+	"$BIN/seckill-bench" gobench <"$OUT/durable.txt" | tee "$OUT/durable.md"
+}
+
+uids() {
+	build
+	local reps=${REPS_SLOW:-3}
+	log "10M reserved uids: generate, then load $reps times in a fresh process"
+	"$BIN/seckill-bench" uids gen -n 10000000 -out "$WORK/uids.txt"
+	: >"$OUT/uids.jsonl"
+	for _ in $(seq "$reps"); do
+		taskset -c "$SERVER_CPU" "$BIN/seckill-bench" uids load -file "$WORK/uids.txt" -label "10M uids" -append "$OUT/uids.jsonl"
+	done
+	"$BIN/seckill-bench" table -in "$OUT/uids.jsonl" -metrics seconds,peak_rss,heap_inuse,bytes_per_uid | tee "$OUT/uids.md"
+}
+
+# cpu measures each server's CPU per request over COUNT requests, the
+# servers alternating REPS times.
+cpu() {
+	build
+	start_seckill floor floor 9100
+	local floor=$PID
+	start_seckill netpoll netpoll 9200
+	local netpoll=$PID
+	start_seckill nethttp nethttp 9300
+	local nethttp=$PID
+	start_nginx 9400
+	local nginx=$PID
+	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/cpu.jsonl")
+	: >"$OUT/cpu.jsonl"
+	for rep in $(seq "$REPS"); do
+		log "cpu: alternation $rep of $REPS"
+		load fixed -addr 127.0.0.1:9100 -pid "$floor" -skus soldout -label floor "${common[@]}"
+		load fixed -addr 127.0.0.1:9400 -pid "$nginx" -skus soldout -label "nginx return 200" "${common[@]}"
+		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus soldout -label "netpoll sold_out" "${common[@]}"
+		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus soldout -label "nethttp sold_out" "${common[@]}"
+		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus lookup -path /result -label "netpoll /result" "${common[@]}"
+		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus lookup -path /result -label "nethttp /result" "${common[@]}"
+		# Every attempt of a new uid on the big SKU wins: uid ranges differ per alternation.
+		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "netpoll won" "${common[@]}"
+		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "nethttp won" "${common[@]}"
+	done
+	stop_started
+	cpu_table
+}
+
+cpu_table() {
+	"$BIN/seckill-bench" table -in "$OUT/cpu.jsonl" -base floor \
+		-metrics server.cpu_us_per_attempt,server.cpu_user_s,server.cpu_sys_s,attempts_per_s,p99_us | tee "$OUT/cpu.md"
+}
+
+wrk_rows() {
+	build
+	start_seckill floor floor 9100
+	local floor=$PID
+	start_seckill netpoll netpoll 9200
+	local netpoll=$PID
+	start_seckill nethttp nethttp 9300
+	local nethttp=$PID
+	start_nginx 9400
+	local nginx=$PID
+	local tok
+	tok=$(token 1)
+	# Sell the soldout SKU on both engines first.
+	curl -s -o /dev/null "http://127.0.0.1:9200/buy?sku=soldout&token=$tok"
+	curl -s -o /dev/null "http://127.0.0.1:9300/buy?sku=soldout&token=$tok"
+	tok=$(token 2)
+	local args=(-t1 -c"$CONNS" -d10s --latency -H "Connection: close")
+	: >"$OUT/wrk.jsonl"
+	for rep in $(seq "$REPS"); do
+		log "wrk: alternation $rep of $REPS"
+		for row in "floor $floor 9100" "nginx-return-200 $nginx 9400" "netpoll-sold_out $netpoll 9200" "nethttp-sold_out $nethttp 9300"; do
+			set -- $row
+			load wrk -pid "$2" -label "wrk $1" -append "$OUT/wrk.jsonl" -- "${args[@]}" "http://127.0.0.1:$3/buy?sku=soldout&token=$tok" >/dev/null
+		done
+	done
+	stop_started
+	"$BIN/seckill-bench" table -in "$OUT/wrk.jsonl" -base "wrk floor" \
+		-metrics server.cpu_us_per_attempt,attempts_per_s,p99_us,non_2xx,socket_errors | tee "$OUT/wrk.md"
+}
+
+# hold measures memory per held connection: a fresh server per row, 15,000
+# connections each holding a request head without its last CRLF for 20 s,
+# then all completed at once.
+hold() {
+	build
+	local reps=${REPS_SLOW:-3} n=${HOLD_CONNS:-15000}
+	: >"$OUT/hold.jsonl"
+	for rep in $(seq "$reps"); do
+		log "hold: alternation $rep of $reps"
+		for fe in netpoll nethttp; do
+			start_seckill "hold-$fe" "$fe" 9500
+			load hold -addr 127.0.0.1:9500 -pid "$PID" -admin 127.0.0.1:9501 -secret "$SECRET" -skus hold \
+				-conns "$n" -procs 2 -hold 20s -label "$fe" -append "$OUT/hold.jsonl" 2>/dev/null
+			stop_started
+		done
+		start_nginx 9600
+		load hold -addr 127.0.0.1:9600 -pid "$PID" -secret "$SECRET" -skus hold \
+			-conns "$n" -procs 2 -hold 20s -label "nginx" -append "$OUT/hold.jsonl" 2>/dev/null
+		stop_started
+	done
+	"$BIN/seckill-bench" table -in "$OUT/hold.jsonl" \
+		-metrics hold.held,hold.rss_per_conn,hold.heap_per_conn,hold.slab_per_connection_pair,hold.gcs_while_held,hold.server_cpu_while_held_s,p99_us,max_us | tee "$OUT/hold.md"
+}
+
+# overload drives 10x and 20x the admitted rate (admit_per_sec = 250) for
+# 30 s, each on a fresh server, and records the server's RSS once a second
+# and the worst wait. (The generator, on one core, tops out near 10,000
+# Connection: close attempts/s, which caps the multiple it can offer.)
+overload() {
+	build
+	local reps=${REPS_SLOW:-3}
+	: >"$OUT/overload.jsonl"
+	for rep in $(seq "$reps"); do
+		log "overload: alternation $rep of $reps"
+		for x in 10 20; do
+			start_seckill overload netpoll 9700
+			load sustained -addr 127.0.0.1:9700 -pid "$PID" -admin 127.0.0.1:9701 -secret "$SECRET" -skus ovl \
+				-users 10000000 -conns 2000 -rate $((250 * x)) -duration 30s \
+				-timeout 5s -label "${x}x admitted" -append "$OUT/overload.jsonl" -csv "$OUT/overload-${x}x-$rep.csv" 2>/dev/null
+			stop_started
+		done
+	done
+	"$BIN/seckill-bench" table -in "$OUT/overload.jsonl" \
+		-metrics attempts_per_s,results.won,results.busy,errors.client_overrun,p99_us,max_us,won_p99_us,won_max_us,server.rss_before,server.rss_max,server.gcs | tee "$OUT/overload.md"
+}
+
+# burst is a sale: 40,000 users fire at once at 64 SKUs of 100 units, each
+# retrying busy until a final answer; every invariant is checked from the
+# answers and every win looked up again. The netpoll run's time series is
+# plotted to docs/img/burst.svg.
+burst() {
+	build
+	local reps=${REPS_SLOW:-3}
+	: >"$OUT/burst.jsonl"
+	mkdir -p "$ROOT/docs/img"
+	for rep in $(seq "$reps"); do
+		log "burst: alternation $rep of $reps"
+		for fe in netpoll nethttp; do
+			start_seckill "burst-$fe" "$fe" 9800
+			load burst -addr 127.0.0.1:9800 -pid "$PID" -admin 127.0.0.1:9801 -secret "$SECRET" -skus 'p{0..63}' \
+				-users 40000 -conns 12000 -procs 2 -quota 100 -label "burst $fe" -append "$OUT/burst.jsonl" \
+				-csv "$OUT/burst-$fe-$rep.csv" 2>/dev/null
+			stop_started
+		done
+	done
+	"$BIN/seckill-bench" plot -csv "$OUT/burst-netpoll-1.csv" -out "$ROOT/docs/img/burst.svg" \
+		-title "seckill netpoll: 40,000 users burst on 64 SKUs x 100 units (server on 1 core)"
+	"$BIN/seckill-bench" table -in "$OUT/burst.jsonl" \
+		-metrics attempts_per_s,seconds,results.won,results.sold_out,results.busy,p50_us,p99_us,max_us,server.cpu_us_per_attempt,server.rss_max,checks_pass | tee "$OUT/burst.md"
+}
+
+case "${1:-}" in
+machine) machine ;;
+gobench) gobench ;;
+durable) durable ;;
+uids) uids ;;
+cpu) cpu ;;
+cpu-table) build && cpu_table ;;
+wrk) wrk_rows ;;
+hold) hold ;;
+overload) overload ;;
+burst) burst ;;
+all)
+	machine
+	gobench
+	durable
+	uids
+	cpu
+	wrk_rows
+	hold
+	overload
+	burst
+	;;
+*)
+	sed -n '2,20p' "$0" >&2
+	exit 2
+	;;
+esac
