@@ -33,6 +33,14 @@ SECRET=bench-secret-0123456789abcdef
 mkdir -p "$OUT" "$BIN"
 
 STARTED=() # pids this script started; only these are ever killed
+# Every server gets fresh ports: a port a server just closed thousands of
+# connections on is full of TIME_WAIT sockets, which a listener of another
+# kind (without SO_REUSEPORT) may not bind over for a minute.
+NEXT_PORT=${BASE_PORT:-20000}
+next_port() {
+	PORT=$NEXT_PORT
+	NEXT_PORT=$((NEXT_PORT + 2))
+}
 cleanup() {
 	for pid in "${STARTED[@]}"; do
 		kill "$pid" 2>/dev/null || true
@@ -95,10 +103,13 @@ admit_per_sec = 250 # tier 1: the admitted rate the overload rows multiply
 EOF
 }
 
-# start_seckill NAME FRONT_END PORT starts a fresh engine pinned to the
-# server core and waits until it answers; its pid is in PID.
+# start_seckill NAME FRONT_END starts a fresh engine pinned to the server
+# core and waits until it answers; its pid is in PID, its port in PORT and
+# its admin API on PORT+1.
 start_seckill() {
-	local name=$1 fe=$2 port=$3
+	local name=$1 fe=$2
+	next_port
+	local port=$PORT
 	rm -rf "$WORK/$name-data"
 	seckill_config "$name" "$port"
 	taskset -c "$SERVER_CPU" "$BIN/seckill" serve -config "$WORK/$name.toml" -front-end "$fe" >"$WORK/$name.log" 2>&1 &
@@ -107,11 +118,12 @@ start_seckill() {
 	wait_up "$port" "$WORK/$name.log"
 }
 
-# start_nginx PORT starts nginx (one worker) pinned to the server core,
+# start_nginx starts nginx (one worker) pinned to the server core,
 # answering every request with the floor's constant body; PID is
-# "master,worker".
+# "master,worker", the port is in PORT.
 start_nginx() {
-	local port=$1
+	next_port
+	local port=$PORT
 	mkdir -p "$WORK/nginx"
 	cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes 1;
@@ -203,27 +215,29 @@ uids() {
 # servers alternating REPS times.
 cpu() {
 	build
-	start_seckill floor floor 9100
-	local floor=$PID
-	start_seckill netpoll netpoll 9200
-	local netpoll=$PID
-	start_seckill nethttp nethttp 9300
-	local nethttp=$PID
-	start_nginx 9400
-	local nginx=$PID
+	start_seckill floor floor
+	local floor=$PID floorp=$PORT
+	start_seckill netpoll netpoll
+	local netpoll=$PID netpollp=$PORT
+	start_seckill nethttp nethttp
+	local nethttp=$PID nethttpp=$PORT
+	start_nginx
+	local nginx=$PID nginxp=$PORT
 	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/cpu.jsonl")
+	local np=(-addr "127.0.0.1:$netpollp" -pid "$netpoll" -admin "127.0.0.1:$((netpollp + 1))")
+	local nh=(-addr "127.0.0.1:$nethttpp" -pid "$nethttp" -admin "127.0.0.1:$((nethttpp + 1))")
 	: >"$OUT/cpu.jsonl"
 	for rep in $(seq "$REPS"); do
 		log "cpu: alternation $rep of $REPS"
-		load fixed -addr 127.0.0.1:9100 -pid "$floor" -skus soldout -label floor "${common[@]}"
-		load fixed -addr 127.0.0.1:9400 -pid "$nginx" -skus soldout -label "nginx return 200" "${common[@]}"
-		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus soldout -label "netpoll sold_out" "${common[@]}"
-		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus soldout -label "nethttp sold_out" "${common[@]}"
-		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus lookup -path /result -label "netpoll /result" "${common[@]}"
-		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus lookup -path /result -label "nethttp /result" "${common[@]}"
+		load fixed -addr "127.0.0.1:$floorp" -pid "$floor" -skus soldout -label floor "${common[@]}"
+		load fixed -addr "127.0.0.1:$nginxp" -pid "$nginx" -skus soldout -label "nginx return 200" "${common[@]}"
+		load fixed "${np[@]}" -skus soldout -label "netpoll sold_out" "${common[@]}"
+		load fixed "${nh[@]}" -skus soldout -label "nethttp sold_out" "${common[@]}"
+		load fixed "${np[@]}" -skus lookup -path /result -label "netpoll /result" "${common[@]}"
+		load fixed "${nh[@]}" -skus lookup -path /result -label "nethttp /result" "${common[@]}"
 		# Every attempt of a new uid on the big SKU wins: uid ranges differ per alternation.
-		load fixed -addr 127.0.0.1:9200 -pid "$netpoll" -admin 127.0.0.1:9201 -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "netpoll won" "${common[@]}"
-		load fixed -addr 127.0.0.1:9300 -pid "$nethttp" -admin 127.0.0.1:9301 -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "nethttp won" "${common[@]}"
+		load fixed "${np[@]}" -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "netpoll won" "${common[@]}"
+		load fixed "${nh[@]}" -skus big -users 100000000 -uid-base $((rep * 1000000)) -label "nethttp won" "${common[@]}"
 	done
 	stop_started
 	cpu_table
@@ -236,25 +250,25 @@ cpu_table() {
 
 wrk_rows() {
 	build
-	start_seckill floor floor 9100
-	local floor=$PID
-	start_seckill netpoll netpoll 9200
-	local netpoll=$PID
-	start_seckill nethttp nethttp 9300
-	local nethttp=$PID
-	start_nginx 9400
-	local nginx=$PID
+	start_seckill floor floor
+	local floor="$PID $PORT"
+	start_seckill netpoll netpoll
+	local netpoll="$PID $PORT"
+	start_seckill nethttp nethttp
+	local nethttp="$PID $PORT"
+	start_nginx
+	local nginx="$PID $PORT"
 	local tok
 	tok=$(token 1)
 	# Sell the soldout SKU on both engines first.
-	curl -s -o /dev/null "http://127.0.0.1:9200/buy?sku=soldout&token=$tok"
-	curl -s -o /dev/null "http://127.0.0.1:9300/buy?sku=soldout&token=$tok"
+	curl -s -o /dev/null "http://127.0.0.1:${netpoll#* }/buy?sku=soldout&token=$tok"
+	curl -s -o /dev/null "http://127.0.0.1:${nethttp#* }/buy?sku=soldout&token=$tok"
 	tok=$(token 2)
 	local args=(-t1 -c"$CONNS" -d10s --latency -H "Connection: close")
 	: >"$OUT/wrk.jsonl"
 	for rep in $(seq "$REPS"); do
 		log "wrk: alternation $rep of $REPS"
-		for row in "floor $floor 9100" "nginx-return-200 $nginx 9400" "netpoll-sold_out $netpoll 9200" "nethttp-sold_out $nethttp 9300"; do
+		for row in "floor $floor" "nginx-return-200 $nginx" "netpoll-sold_out $netpoll" "nethttp-sold_out $nethttp"; do
 			set -- $row
 			load wrk -pid "$2" -label "wrk $1" -append "$OUT/wrk.jsonl" -- "${args[@]}" "http://127.0.0.1:$3/buy?sku=soldout&token=$tok" >/dev/null
 		done
@@ -274,13 +288,13 @@ hold() {
 	for rep in $(seq "$reps"); do
 		log "hold: alternation $rep of $reps"
 		for fe in netpoll nethttp; do
-			start_seckill "hold-$fe" "$fe" 9500
-			load hold -addr 127.0.0.1:9500 -pid "$PID" -admin 127.0.0.1:9501 -secret "$SECRET" -skus hold \
+			start_seckill "hold-$fe" "$fe"
+			load hold -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus hold \
 				-conns "$n" -procs 2 -hold 20s -label "$fe" -append "$OUT/hold.jsonl" 2>/dev/null
 			stop_started
 		done
-		start_nginx 9600
-		load hold -addr 127.0.0.1:9600 -pid "$PID" -secret "$SECRET" -skus hold \
+		start_nginx
+		load hold -addr "127.0.0.1:$PORT" -pid "$PID" -secret "$SECRET" -skus hold \
 			-conns "$n" -procs 2 -hold 20s -label "nginx" -append "$OUT/hold.jsonl" 2>/dev/null
 		stop_started
 	done
@@ -299,8 +313,8 @@ overload() {
 	for rep in $(seq "$reps"); do
 		log "overload: alternation $rep of $reps"
 		for x in 10 20; do
-			start_seckill overload netpoll 9700
-			load sustained -addr 127.0.0.1:9700 -pid "$PID" -admin 127.0.0.1:9701 -secret "$SECRET" -skus ovl \
+			start_seckill overload netpoll
+			load sustained -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus ovl \
 				-users 10000000 -conns 2000 -rate $((250 * x)) -duration 30s \
 				-timeout 5s -label "${x}x admitted" -append "$OUT/overload.jsonl" -csv "$OUT/overload-${x}x-$rep.csv" 2>/dev/null
 			stop_started
@@ -310,7 +324,8 @@ overload() {
 		-metrics attempts_per_s,results.won,results.busy,errors.client_overrun,p99_us,max_us,won_p99_us,won_max_us,server.rss_before,server.rss_max,server.gcs | tee "$OUT/overload.md"
 }
 
-# burst is a sale: 40,000 users fire at once at 64 SKUs of 100 units, each
+# burst is a sale: 40,000 users fire at once (2,000 connections in flight,
+# two worker processes) at 64 SKUs of 100 units, each
 # retrying busy until a final answer; every invariant is checked from the
 # answers and every win looked up again. The netpoll run's time series is
 # plotted to docs/img/burst.svg.
@@ -322,9 +337,9 @@ burst() {
 	for rep in $(seq "$reps"); do
 		log "burst: alternation $rep of $reps"
 		for fe in netpoll nethttp; do
-			start_seckill "burst-$fe" "$fe" 9800
-			load burst -addr 127.0.0.1:9800 -pid "$PID" -admin 127.0.0.1:9801 -secret "$SECRET" -skus 'p{0..63}' \
-				-users 40000 -conns 12000 -procs 2 -quota 100 -label "burst $fe" -append "$OUT/burst.jsonl" \
+			start_seckill "burst-$fe" "$fe"
+			load burst -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus 'p{0..63}' \
+				-users 40000 -conns 2000 -procs 2 -quota 100 -label "burst $fe" -append "$OUT/burst.jsonl" \
 				-csv "$OUT/burst-$fe-$rep.csv" 2>/dev/null
 			stop_started
 		done
