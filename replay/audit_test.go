@@ -157,6 +157,16 @@ func TestAuditTamper(t *testing.T) {
 		}, func() map[string][]string {
 			return map[string][]string{"chain": {"sku-0000#5"}, "tickets": {"sku-0000#5"}}
 		}, nil},
+		{"edit uid and rehash", func(t *testing.T, s *waltest.Store) {
+			w := s.Win(act, "sku-0000", 5)
+			w.UID = 1 << 60
+			w.Hash = engine.ComputeHash(&w)
+			s.PutWin(&w)
+		}, func() map[string][]string {
+			// The record now hashes right, but its ticket is for the old
+			// uid, and the next record's prev still names the old hash.
+			return map[string][]string{"tickets": {"sku-0000#5"}, "chain": {"sku-0000#6"}}
+		}, nil},
 		{"edit client without rehash", func(t *testing.T, s *waltest.Store) {
 			w := s.Win(act, "sku-0000", 5)
 			w.Client = w.Client.Next()
