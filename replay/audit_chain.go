@@ -291,6 +291,9 @@ func (c *chainAudit) finish() {
 		s.row.ChainHead = hexHash(s.lastHash)
 	}
 	s.row.PeakPerSec = s.counts.peak
+	// The shard holds every winner of the chain; let it go now rather than
+	// when the whole audit ends, or the live heap grows with every chain.
+	s.shard = nil
 }
 
 func withReason(o Offense, reason string) Offense {
