@@ -77,9 +77,14 @@ func TestRadixSort(t *testing.T) {
 			}
 			want := slices.Clone(values)
 			slices.Sort(want)
+			inPlace := slices.Clone(values)
 			radixSort(values)
 			if !slices.Equal(values, want) {
 				t.Fatalf("n=%d spare=%v: radixSort disagrees with slices.Sort", n, spareCapacity)
+			}
+			inPlaceRadixSort(inPlace, 56)
+			if !slices.Equal(inPlace, want) {
+				t.Fatalf("n=%d: inPlaceRadixSort disagrees with slices.Sort", n)
 			}
 		}
 	}
