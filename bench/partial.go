@@ -98,6 +98,10 @@ type Partial struct {
 	Held       int64 `json:"held,omitempty"`
 	HoldFailed int64 `json:"hold_failed,omitempty"`
 
+	// RunDelayNanos is how long the generator's threads waited for a CPU
+	// while runnable (schedstat), summed over worker processes.
+	RunDelayNanos int64 `json:"run_delay_ns"`
+
 	FirstUnixNano int64 `json:"first_unix_nano"` // first attempt began
 	LastUnixNano  int64 `json:"last_unix_nano"`  // last attempt ended
 }
@@ -164,6 +168,7 @@ func (p *Partial) Merge(o *Partial) {
 		}
 	}
 	p.Held += o.Held
+	p.RunDelayNanos += o.RunDelayNanos
 	p.HoldFailed += o.HoldFailed
 	if p.FirstUnixNano == 0 || (o.FirstUnixNano != 0 && o.FirstUnixNano < p.FirstUnixNano) {
 		p.FirstUnixNano = o.FirstUnixNano

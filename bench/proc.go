@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrProc reports a /proc file that could not be read or parsed.
@@ -174,4 +175,33 @@ func ReadSlabs() (map[string]int64, error) {
 		}
 	}
 	return out, nil
+}
+
+// ReadRunDelay sums, over every thread of pids, the time spent runnable but
+// waiting for a CPU (/proc/PID/task/TID/schedstat, second field). On a
+// machine shared with other work it says how long a process was kept off
+// its core: latency measured meanwhile includes that wait.
+func ReadRunDelay(pids []int) (time.Duration, error) {
+	var total time.Duration
+	for _, pid := range pids {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		if err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrProc, err)
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+			if err != nil {
+				continue // the thread ended meanwhile
+			}
+			f := strings.Fields(string(b))
+			if len(f) < 2 {
+				continue
+			}
+			ns, err := strconv.ParseInt(f[1], 10, 64)
+			if err == nil {
+				total += time.Duration(ns)
+			}
+		}
+	}
+	return total, nil
 }

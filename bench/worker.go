@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -60,6 +61,8 @@ func Run(ctx context.Context, s Spec, ev Events) (*Partial, error) {
 			}
 		}
 	}()
+	self := []int{os.Getpid()}
+	delay0, _ := ReadRunDelay(self)
 	hiccupDone := make(chan struct{})
 	go w.hiccups(stop, hiccupDone)
 	switch s.Mode {
@@ -78,6 +81,9 @@ func Run(ctx context.Context, s Spec, ev Events) (*Partial, error) {
 	close(stop)
 	<-done
 	<-hiccupDone
+	if delay1, err := ReadRunDelay(self); err == nil && delay0 > 0 {
+		w.rec.p.RunDelayNanos = int64(delay1 - delay0)
+	}
 	if ev.Progress != nil {
 		ev.Progress(w.rec.progress())
 	}

@@ -29,10 +29,13 @@ type serverFigures struct {
 	// RSSTimeline is the RSS once a second through the run, to show
 	// whether it levels off or keeps growing.
 	RSSTimeline []int64 `json:"rss_timeline"`
+	// RunDelayS is how long the server's threads waited for a CPU while
+	// runnable: time the machine's other work took from it.
+	RunDelayS float64 `json:"run_delay_s"`
 }
 
 func (s *serverFigures) writeText(w io.Writer) {
-	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS)
+	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt; waited %.2fs for a CPU\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS, s.RunDelayS)
 	fmt.Fprintf(w, "server rss: before %s, max %s, after %s\n", mib(s.RSSBefore), mib(s.RSSMax), mib(s.RSSAfter))
 	if n := len(s.RSSTimeline); n >= 4 {
 		fmt.Fprintf(w, "server rss by quarter of the run: %s, %s, %s, %s\n", mib(s.RSSTimeline[n/4-1]), mib(s.RSSTimeline[n/2-1]), mib(s.RSSTimeline[3*n/4-1]), mib(s.RSSTimeline[n-1]))
@@ -85,6 +88,7 @@ type sampler struct {
 	pids   []int
 	admin  string
 	cpu0   bench.CPU
+	delay0 time.Duration
 	rss0   int64
 	ms0    *memStats
 	rssMax atomic.Int64
@@ -106,6 +110,9 @@ func startSampler(pids []int, admin string) (*sampler, error) {
 	}
 	s.rssMax.Store(s.rss0)
 	if s.cpu0, err = bench.ReadCPU(pids); err != nil {
+		return nil, err
+	}
+	if s.delay0, err = bench.ReadRunDelay(pids); err != nil {
 		return nil, err
 	}
 	go s.watch()
@@ -138,12 +145,16 @@ func (s *sampler) watch() {
 // stop ends the watch and returns the figures for the run p measured.
 func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
 	cpu1, err := bench.ReadCPU(s.pids)
+	delay1, derr := bench.ReadRunDelay(s.pids)
 	close(s.stopc)
 	<-s.done
 	if err != nil {
 		return nil, err
 	}
 	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load(), RSSTimeline: s.rssSec}
+	if derr == nil {
+		f.RunDelayS = (delay1 - s.delay0).Seconds()
+	}
 	d := cpu1.Sub(s.cpu0)
 	f.UserSec, f.SysSec = d.UserSec, d.SysSec
 	if runErr == nil && p != nil && p.Attempts > 0 {

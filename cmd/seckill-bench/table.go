@@ -50,8 +50,8 @@ func table(args []string) error {
 		head += " " + p + " (median; min–max) |"
 		sep += "---|"
 		if i == 0 && *base != "" {
-			head += " ÷ " + *base + " |"
-			sep += "---|"
+			head += " ÷ " + *base + " (ratio of medians) | ÷ " + *base + " (median of per-alternation ratios) |"
+			sep += "---|---|"
 		}
 	}
 	fmt.Println(head)
@@ -66,12 +66,27 @@ func table(args []string) error {
 			col := column(vs, i)
 			line += fmt.Sprintf(" %s (%s–%s) |", num(median(col)), num(slices.Min(col)), num(slices.Max(col)))
 			if i == 0 && *base != "" {
-				line += fmt.Sprintf(" %.2f× |", median(col)/baseMedian)
+				line += fmt.Sprintf(" %.2f× | %s |", median(col)/baseMedian, pairedRatio(col, column(rows[*base], 0)))
 			}
 		}
 		fmt.Println(line)
 	}
 	return nil
+}
+
+// pairedRatio divides each repetition of a row by the base's repetition of
+// the same number — measured next to it in time, so a drift in the
+// machine's load cancels — and returns the median ratio and its range.
+func pairedRatio(row, base []float64) string {
+	n := min(len(row), len(base))
+	if n == 0 {
+		return "–"
+	}
+	r := make([]float64, n)
+	for i := range r {
+		r[i] = row[i] / base[i]
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", median(r), slices.Min(r), slices.Max(r))
 }
 
 // readRows groups each record's metrics by label, keeping file order.
@@ -113,6 +128,11 @@ func lookup(v any, path string) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
+	case bool:
+		if x {
+			return 1
+		}
+		return 0
 	case string:
 		f, err := strconv.ParseFloat(x, 64)
 		if err == nil {
