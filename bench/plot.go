@@ -33,10 +33,18 @@ func WriteSVG(w io.Writer, rows []SeriesRow, title string) error {
 		tMax = max(tMax, r.Seconds+0.1)
 	}
 	rateMax := 1.0
-	latMax := 1.0
+	latMax, latMin := 1.0, math.Inf(1)
 	for _, r := range rows {
 		rateMax = max(rateMax, r.PerSecond)
 		latMax = max(latMax, r.MaxMs, r.P99Ms)
+		if r.P50Ms > 0 {
+			latMin = min(latMin, r.P50Ms)
+		}
+	}
+	// The latency axis starts at the decade below the lowest median.
+	latFloor := 0.1
+	if !math.IsInf(latMin, 1) {
+		latFloor = math.Pow(10, math.Floor(math.Log10(latMin)))
 	}
 	x := func(t float64) float64 { return marginLeft + t/tMax*(plotWidth-marginLeft-marginRight) }
 
@@ -46,12 +54,12 @@ func WriteSVG(w io.Writer, rows []SeriesRow, title string) error {
 	top.line(rows, func(r SeriesRow) float64 { return r.WonPerSec }, "#2ca02c", "", "won/s", 1)
 
 	bottom := &panel{b: &b, top: marginTop + panelHeight + panelGap, x: x, tMax: tMax, log: true,
-		yMin: 0.1, yMax: math.Pow(10, math.Ceil(math.Log10(latMax))), label: "latency (ms, log)"}
+		yMin: latFloor, yMax: math.Pow(10, math.Ceil(math.Log10(latMax))), label: "latency (ms, log)"}
 	bottom.frame()
 	bottom.line(rows, func(r SeriesRow) float64 { return r.P50Ms }, "#1f77b4", "", "p50", 0)
 	bottom.line(rows, func(r SeriesRow) float64 { return r.P99Ms }, "#ff7f0e", "", "p99", 1)
 	bottom.line(rows, func(r SeriesRow) float64 { return r.MaxMs }, "#7f7f7f", "4 3", "max", 2)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">time since the burst fired (s)</text>`+"\n",
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">seconds since the start (a burst: since it fired)</text>`+"\n",
 		(marginLeft+plotWidth-marginRight)/2, height-12)
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())

@@ -26,6 +26,11 @@ type serverFigures struct {
 	GCPauseMs       float64 `json:"gc_pause_ms,omitempty"`
 	HeapInuseBefore uint64  `json:"heap_inuse_before,omitempty"`
 	HeapInuseAfter  uint64  `json:"heap_inuse_after,omitempty"`
+	NextGCAfter     uint64  `json:"next_gc_after,omitempty"`
+	// AllocBytesPerAttempt and MallocsPerAttempt are the Go heap
+	// allocations of the whole server process divided by the attempts.
+	AllocBytesPerAttempt float64 `json:"alloc_bytes_per_attempt,omitempty"`
+	MallocsPerAttempt    float64 `json:"mallocs_per_attempt,omitempty"`
 	// RSSTimeline is the RSS once a second through the run, to show
 	// whether it levels off or keeps growing.
 	RSSTimeline []int64 `json:"rss_timeline"`
@@ -41,8 +46,8 @@ func (s *serverFigures) writeText(w io.Writer) {
 		fmt.Fprintf(w, "server rss by quarter of the run: %s, %s, %s, %s\n", mib(s.RSSTimeline[n/4-1]), mib(s.RSSTimeline[n/2-1]), mib(s.RSSTimeline[3*n/4-1]), mib(s.RSSTimeline[n-1]))
 	}
 	if s.GCs > 0 || s.HeapInuseBefore > 0 {
-		fmt.Fprintf(w, "server go: %d GCs, %.1f ms paused; heap in use %s before, %s after\n",
-			s.GCs, s.GCPauseMs, mib(int64(s.HeapInuseBefore)), mib(int64(s.HeapInuseAfter)))
+		fmt.Fprintf(w, "server go: %d GCs, %.1f ms paused; heap in use %s before, %s after (next GC at %s); %.0f bytes in %.2f allocations per attempt\n",
+			s.GCs, s.GCPauseMs, mib(int64(s.HeapInuseBefore)), mib(int64(s.HeapInuseAfter)), mib(int64(s.NextGCAfter)), s.AllocBytesPerAttempt, s.MallocsPerAttempt)
 	}
 }
 
@@ -55,6 +60,9 @@ type memStats struct {
 	HeapSys       uint64  `json:"heap_sys"`
 	StackInuse    uint64  `json:"stack_inuse"`
 	Sys           uint64  `json:"sys"`
+	NextGC        uint64  `json:"next_gc"`
+	TotalAlloc    uint64  `json:"total_alloc"`
+	Mallocs       uint64  `json:"mallocs"`
 	NumGC         uint32  `json:"num_gc"`
 	PauseTotalNs  uint64  `json:"pause_total_ns"`
 	GCCPUFraction float64 `json:"gc_cpu_fraction"`
@@ -172,6 +180,11 @@ func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
 		f.GCs = ms1.NumGC - s.ms0.NumGC
 		f.GCPauseMs = float64(ms1.PauseTotalNs-s.ms0.PauseTotalNs) / 1e6
 		f.HeapInuseBefore, f.HeapInuseAfter = s.ms0.HeapInuse, ms1.HeapInuse
+		f.NextGCAfter = ms1.NextGC
+		if p != nil && p.Attempts > 0 {
+			f.AllocBytesPerAttempt = float64(ms1.TotalAlloc-s.ms0.TotalAlloc) / float64(p.Attempts)
+			f.MallocsPerAttempt = float64(ms1.Mallocs-s.ms0.Mallocs) / float64(p.Attempts)
+		}
 	}
 	return f, nil
 }

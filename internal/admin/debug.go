@@ -31,6 +31,9 @@ type memStats struct {
 	HeapSys       uint64  `json:"heap_sys"`
 	StackInuse    uint64  `json:"stack_inuse"`
 	Sys           uint64  `json:"sys"`
+	NextGC        uint64  `json:"next_gc"` // the heap size the next GC starts at
+	TotalAlloc    uint64  `json:"total_alloc"`
+	Mallocs       uint64  `json:"mallocs"`
 	NumGC         uint32  `json:"num_gc"`
 	PauseTotalNs  uint64  `json:"pause_total_ns"`
 	GCCPUFraction float64 `json:"gc_cpu_fraction"`
@@ -53,6 +56,9 @@ func memstats(w http.ResponseWriter, r *http.Request) {
 		HeapSys:       m.HeapSys,
 		StackInuse:    m.StackInuse,
 		Sys:           m.Sys,
+		NextGC:        m.NextGC,
+		TotalAlloc:    m.TotalAlloc,
+		Mallocs:       m.Mallocs,
 		NumGC:         m.NumGC,
 		PauseTotalNs:  m.PauseTotalNs,
 		GCCPUFraction: m.GCCPUFraction,
