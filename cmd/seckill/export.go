@@ -58,7 +58,7 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	if *data != "" {
 		dir = *data
 	}
-	if err := export.StoreExists(dir); err != nil {
+	if err := export.CheckStoreDir(dir); err != nil {
 		return err
 	}
 	log, err := wal.Open(dir, wal.Options{})

@@ -95,10 +95,10 @@ func writeFileSync(path string, data []byte) error {
 	return err
 }
 
-// StoreExists reports whether dir looks like a store at all: a directory
+// CheckStoreDir reports whether dir looks like a store at all — a directory
 // holding at least one file. A writable wal.Open would otherwise create an
 // empty store where an operator mistyped -data.
-func StoreExists(dir string) error {
+func CheckStoreDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrNoStore, dir, err)
