@@ -195,9 +195,17 @@ gobench() {
 durable() {
 	build
 	local reps=${REPS_SLOW:-3}
-	log "durable wins: shardloop + real wal, $reps repetitions"
-	(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count "$reps" ./internal/shardloop) | tee "$OUT/durable.txt"
+	log "durable wins: shardloop + real wal, $reps repetitions, each next to a probe of the disk's fsync"
+	: >"$OUT/durable.txt"
+	: >"$OUT/fsync.jsonl"
+	# The test binary's temporary directory is where the store lives.
+	local tmp=${TMPDIR:-/tmp}
+	for _ in $(seq "$reps"); do
+		"$BIN/seckill-bench" fsync -dir "$tmp" -n 300 -label "fsync $tmp" -append "$OUT/fsync.jsonl"
+		(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count 1 ./internal/shardloop) | tee -a "$OUT/durable.txt"
+	done
 	"$BIN/seckill-bench" gobench <"$OUT/durable.txt" | tee "$OUT/durable.md"
+	"$BIN/seckill-bench" table -in "$OUT/fsync.jsonl" -metrics p50_ms,p99_ms,max_ms | tee -a "$OUT/durable.md"
 }
 
 uids() {

@@ -9,6 +9,7 @@
 //	seckill-bench table     -in results.jsonl                              medians and ratios of measured rows
 //	seckill-bench gobench   < go-test-bench-output                         medians of go test -bench results
 //	seckill-bench uids      gen -n N -out F | load -file F                 reservation-set load time and memory
+//	seckill-bench fsync     -dir D -n N                                    the disk's fsync latency
 //
 // The load modes spread connections over -sources (127.0.0.x) and run as
 // several worker processes (-procs, or automatically when one process would
@@ -50,6 +51,8 @@ func main() {
 		err = gobench(args)
 	case "uids":
 		err = uids(args)
+	case "fsync":
+		err = fsyncProbe(args)
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -72,5 +75,6 @@ func usage() {
   seckill-bench table -in results.jsonl [-base LABEL]
   seckill-bench gobench < go-test-output
   seckill-bench uids gen -n N -out FILE | uids load -file FILE
+  seckill-bench fsync -dir DIR -n N
 `)
 }
