@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,7 @@ func (m *flakyMall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	io.Copy(io.Discard, r.Body) // the server notices a gone client only once the body is read
 	m.mu.Lock()
 	held, down, release := m.held, m.down, m.release
 	if held {
