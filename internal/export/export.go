@@ -96,7 +96,7 @@ func (in *intent) manifestTmpPath() string {
 }
 
 // Run exports per opts and returns the manifest it wrote. It first settles
-// a previous run that died midway (see Recover). The file appears under its
+// a previous run that died midway (see recover). The file appears under its
 // final name only once complete and fsync'd, the manifest after it, and the
 // cursor moves (in the same synced store write that drops the intent) only
 // after both are durable: a crash at any point leaves either the old cursor

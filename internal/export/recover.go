@@ -11,18 +11,11 @@ import (
 	"seckill/wal"
 )
 
-// Recover settles a run that died between recording its intent and
+// recover settles a run that died between recording its intent and
 // committing: it rolls forward when the file and its manifest are both in
 // place and the file's sha256 is the manifest's (only the store write was
 // missing), and rolls back otherwise, deleting whatever the run left. Run
-// calls it first; it is exported so that a caller can settle a store
-// without exporting.
-func (e *Exporter) Recover() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.recover()
-}
-
+// calls it first, under the exporter's mutex.
 func (e *Exporter) recover() error {
 	b, ok, err := e.log.GetMeta(intentKey)
 	if err != nil || !ok {

@@ -178,6 +178,16 @@ func (p *Pusher) loop(ctx context.Context, drain bool) error {
 	idle := time.NewTimer(idlePoll)
 	defer idle.Stop()
 	for ctx.Err() == nil {
+		if err := p.log.Failure(); err != nil {
+			// The store failed: the engine answers unavailable until it is
+			// restarted, and no delivery could be recorded. Pushing on would
+			// only resend the same batch.
+			if drain {
+				return err
+			}
+			sleep(ctx, idlePoll)
+			continue
+		}
 		b, err := p.next()
 		if err != nil {
 			if errors.Is(err, wal.ErrClosed) || drain {

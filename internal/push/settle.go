@@ -46,7 +46,7 @@ func (p *Pusher) settleFail(b *batch, cause error) (uint32, error) {
 	}
 	now := time.Now().UnixMilli()
 	reason := cause.Error()
-	max := uint32(p.opts.MaxAttempts)
+	limit := uint32(p.opts.MaxAttempts)
 	var ops []wal.MetaOp
 	var worst uint32
 	var gaveUp uint64
@@ -55,7 +55,7 @@ func (p *Pusher) settleFail(b *batch, cause error) (uint32, error) {
 			a := b.queued[i] + 1
 			worst = maxU32(worst, a)
 			key := recordKey(queuedPrefix, &b.wins[i])
-			if a < max {
+			if a < limit {
 				ops = append(ops, wal.MetaOp{Key: key, Value: queuedValue(a)})
 				continue
 			}
@@ -78,12 +78,12 @@ func (p *Pusher) settleFail(b *batch, cause error) (uint32, error) {
 		m.TryThrough = s.last
 		worst = maxU32(worst, m.Attempts)
 		for ; i < len(b.wins) && b.wins[i].Activity == s.key.Activity && b.wins[i].SKU == s.key.SKU; i++ {
-			if m.Attempts >= max {
+			if m.Attempts >= limit {
 				ops = append(ops, wal.MetaOp{Key: recordKey(failedPrefix, &b.wins[i]), Value: failedValue(m.Attempts, now, reason)})
 				gaveUp++
 			}
 		}
-		if m.Attempts >= max {
+		if m.Attempts >= limit {
 			m = mark{Settled: s.last}
 		}
 		next[si] = m
