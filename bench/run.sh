@@ -17,7 +17,7 @@
 # measured row is a JSON line appended to $OUT/<row>.jsonl (default
 # bench/results/); the tables are printed from those files as medians over
 # $REPS alternations (default 5; 3 for the slow rows). Needs Go, curl, and
-# for the peers `apt-get install -y nginx-light wrk`.
+# for the peers `apt-get install -y nginx-light wrk` (and ss, from iproute2).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +39,9 @@ STARTED=() # pids this script started; only these are ever killed
 # kind (without SO_REUSEPORT) may not bind over for a minute.
 NEXT_PORT=${BASE_PORT:-20000}
 next_port() {
+	while [ -n "$(ss -Htan "( sport = :$NEXT_PORT or sport = :$((NEXT_PORT + 1)) )" | head -1)" ]; do
+		NEXT_PORT=$((NEXT_PORT + 2)) # in use, or still in TIME_WAIT from an earlier run
+	done
 	PORT=$NEXT_PORT
 	NEXT_PORT=$((NEXT_PORT + 2))
 }
