@@ -37,6 +37,9 @@ type serverFigures struct {
 	// RunDelayS is how long the server's threads waited for a CPU while
 	// runnable: time the machine's other work took from it.
 	RunDelayS float64 `json:"run_delay_s"`
+	// RunDelayTimelineMs is that wait per second of the run, in
+	// milliseconds, to line up with latency spikes in the series.
+	RunDelayTimelineMs []float64 `json:"run_delay_timeline_ms"`
 }
 
 func (s *serverFigures) writeText(w io.Writer) {
@@ -93,16 +96,17 @@ const rssPeriod = 100 * time.Millisecond
 
 // sampler watches server processes during a run.
 type sampler struct {
-	pids   []int
-	admin  string
-	cpu0   bench.CPU
-	delay0 time.Duration
-	rss0   int64
-	ms0    *memStats
-	rssMax atomic.Int64
-	rssSec []int64 // written by watch until done is closed
-	stopc  chan struct{}
-	done   chan struct{}
+	pids     []int
+	admin    string
+	cpu0     bench.CPU
+	delay0   time.Duration
+	rss0     int64
+	ms0      *memStats
+	rssMax   atomic.Int64
+	rssSec   []int64   // written by watch until done is closed
+	delaySec []float64 // likewise
+	stopc    chan struct{}
+	done     chan struct{}
 }
 
 func startSampler(pids []int, admin string) (*sampler, error) {
@@ -131,6 +135,7 @@ func (s *sampler) watch() {
 	defer close(s.done)
 	t := time.NewTicker(rssPeriod)
 	defer t.Stop()
+	lastDelay := s.delay0
 	for n := 1; ; n++ {
 		select {
 		case <-s.stopc:
@@ -145,6 +150,10 @@ func (s *sampler) watch() {
 			}
 			if n%int(time.Second/rssPeriod) == 0 {
 				s.rssSec = append(s.rssSec, rss)
+				if d, err := bench.ReadRunDelay(s.pids); err == nil {
+					s.delaySec = append(s.delaySec, float64(d-lastDelay)/1e6)
+					lastDelay = d
+				}
 			}
 		}
 	}
@@ -159,7 +168,7 @@ func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load(), RSSTimeline: s.rssSec}
+	f := &serverFigures{PIDs: s.pids, RSSBefore: s.rss0, RSSMax: s.rssMax.Load(), RSSTimeline: s.rssSec, RunDelayTimelineMs: s.delaySec}
 	if derr == nil {
 		f.RunDelayS = (delay1 - s.delay0).Seconds()
 	}
