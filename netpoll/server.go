@@ -111,16 +111,7 @@ func (s *Server) Booted() <-chan struct{} { return s.booted }
 // attempt has been answered or ctx ends, so a shutdown loses no reply.
 func (s *Server) Drain(ctx context.Context) error {
 	s.draining.Store(true)
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for s.queued.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("netpoll: drain: %d attempts still queued: %w", s.queued.Load(), ctx.Err())
-		case <-t.C:
-		}
-	}
-	return nil
+	return gate.WaitQueued(ctx, &s.queued)
 }
 
 // Stop shuts the engine down and closes every connection.
