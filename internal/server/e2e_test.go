@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,22 +16,14 @@ import (
 	"seckill/engine"
 	"seckill/internal/config"
 	"seckill/internal/httpget"
+	"seckill/internal/testnet"
 	"seckill/internal/token"
 	"seckill/wal"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeAddr(t *testing.T) string { return testnet.FreeAddr(t) }
 
 type buyReply struct {
 	Result string `json:"result"`
