@@ -1,6 +1,7 @@
 // Command seckill runs the flash-sale engine and its tools.
 //
-//	seckill serve [-config FILE]          run the engine (embedded demo config without -config)
+//	seckill serve [-config FILE] [-front-end netpoll|nethttp|floor]
+//	                                      run the engine (embedded demo config without -config)
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
 //	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
@@ -46,7 +47,7 @@ func main() {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
-  seckill serve [-config FILE]
+  seckill serve [-config FILE] [-front-end netpoll|nethttp|floor]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
   seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
   seckill export [-config FILE] [-data DIR] -out FILE [-format jsonl|csv] [-all]
