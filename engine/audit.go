@@ -82,7 +82,7 @@ func (s *Shard) Adopt(w *Win) bool {
 	for s.Sold()+1 < w.Seq {
 		s.wins = append(s.wins, winEntry{})
 	}
-	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: w.Client, ticket: w.Ticket, hash: w.Hash})
+	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	if _, dup := s.byUID[w.UID]; !dup {
 		s.byUID[w.UID] = w.Seq
 	}
