@@ -1,7 +1,9 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"seckill/internal/auditlog"
 )
@@ -79,6 +81,9 @@ func (act *actState) latestWith(sku string) *auditlog.Config {
 //
 // engine.Claims would judge by the order of Apply, which is key order here,
 // not sale order; that is why the audit does not give its shards claims.
+//
+// The wins are grouped by uid with a radix sort rather than a map; the
+// findings are then put back in key order, as the chains met them.
 func (act *actState) checkLimits(a *auditor, chains []*chainAudit) {
 	if !act.limitActivity {
 		return
@@ -91,24 +96,47 @@ func (act *actState) checkLimits(a *auditor, chains []*chainAudit) {
 			n += len(c.limit)
 		}
 	}
-	earliest := make(map[uint64]limitWin, n)
-	for _, c := range mine {
-		for _, w := range c.limit {
-			if e, ok := earliest[w.uid]; !ok || w.before(e) {
-				earliest[w.uid] = w
-			}
+	if n == 0 {
+		return
+	}
+	refs := make([]winRef, 0, n)
+	for ci, c := range mine {
+		for pos, w := range c.limit {
+			refs = append(refs, winRef{uid: w.uid, chain: uint32(ci), pos: uint32(pos)})
 		}
 	}
-	for _, c := range mine {
-		for _, w := range c.limit {
-			first := earliest[w.uid]
-			if !w.under || first.sku == w.sku {
-				continue
-			}
-			a.checks[CheckLimit].add(Offense{
-				Activity: act.id, SKU: act.skus[w.sku], Seq: w.seq, UID: w.uid, TimeUnixNano: w.t,
-				Reason: fmt.Sprintf("uid %d already won %s seq %d at %s (limit = activity)", w.uid, act.skus[first.sku], first.seq, fmtTime(first.t)),
-			})
+	refs = sortRefsByUID(refs, make([]winRef, n))
+	win := func(r winRef) *limitWin { return &mine[r.chain].limit[r.pos] }
+	type finding struct{ at, first winRef }
+	var found []finding
+	for i := 0; i < len(refs); {
+		j := i + 1
+		for j < len(refs) && refs[j].uid == refs[i].uid {
+			j++
 		}
+		if j-i > 1 { // the uid won more than once in the activity
+			first := refs[i]
+			for _, r := range refs[i+1 : j] {
+				if win(r).before(*win(first)) {
+					first = r
+				}
+			}
+			for _, r := range refs[i:j] {
+				if w := win(r); w.under && w.sku != win(first).sku {
+					found = append(found, finding{r, first})
+				}
+			}
+		}
+		i = j
+	}
+	slices.SortFunc(found, func(x, y finding) int {
+		return cmp.Or(cmp.Compare(x.at.chain, y.at.chain), cmp.Compare(x.at.pos, y.at.pos))
+	})
+	for _, f := range found {
+		w, first := win(f.at), win(f.first)
+		a.checks[CheckLimit].add(Offense{
+			Activity: act.id, SKU: act.skus[w.sku], Seq: w.seq, UID: w.uid, TimeUnixNano: w.t,
+			Reason: fmt.Sprintf("uid %d already won %s seq %d at %s (limit = activity)", w.uid, act.skus[first.sku], first.seq, fmtTime(first.t)),
+		})
 	}
 }
