@@ -105,7 +105,7 @@ func (act *actState) checkLimits(a *auditor, chains []*chainAudit) {
 			refs = append(refs, winRef{uid: w.uid, chain: uint32(ci), pos: uint32(pos)})
 		}
 	}
-	refs = sortRefsByUID(refs, make([]winRef, n))
+	refs = radixSortBy(refs, make([]winRef, n), refUID)
 	win := func(r winRef) *limitWin { return &mine[r.chain].limit[r.pos] }
 	type finding struct{ at, first winRef }
 	var found []finding

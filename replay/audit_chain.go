@@ -1,7 +1,9 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 
 	"seckill/engine"
@@ -27,6 +29,8 @@ type chainAudit struct {
 	// limit holds every win of the chain when its activity has limit =
 	// "activity" in some config record; checkLimits reads them all.
 	limit []limitWin
+	// resvQ holds the winners to look up in reservation lists.
+	resvQ []resvQuery
 }
 
 // skuState is the audit state of a chain's SKU.
@@ -241,27 +245,82 @@ func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 	}
 }
 
-// checkReserved checks that the winner was in the reservation list in
-// force, or — within reservationGrace before a change — in the next one.
+// checkReserved queues the winner for the reservation check (see
+// checkQueued) once the list in force is at hand; a list that cannot be
+// had is a finding at once.
 func (c *chainAudit) checkReserved(cfg *auditlog.Config, w *engine.Win, o Offense) {
-	s, a := c.sku, c.a
+	s := c.sku
 	if s.resv == nil && s.resvErr == nil {
-		s.resv, s.resvErr = a.reservations(cfg)
+		s.resv, s.resvErr = c.a.reservations(cfg)
 	}
-	ok, err := s.resv != nil && s.resv.Contains(w.UID), s.resvErr
-	if err != nil {
-		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (config record %d): %v", cfg.Seq, err)))
+	if s.resvErr != nil {
+		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (config record %d): %v", cfg.Seq, s.resvErr)))
 		return
 	}
-	h := s.act.history
-	for j := s.cfgIndex + 1; !ok && j < len(h) && h[j].TimeUnixNano-w.TimeUnixNano <= int64(reservationGrace); j++ {
-		if h[j].Reservation == "required" {
-			ok, _ = a.reserved(&h[j], w.UID)
+	c.resvQ = append(c.resvQ, resvQuery{uid: w.UID, t: w.TimeUnixNano, seq: o.Seq, cfg: int32(s.cfgIndex), set: s.resv})
+}
+
+// resvQuery is one winner to look up in the reservation list of config
+// record cfg (an index into the activity's history).
+type resvQuery struct {
+	uid uint64
+	t   int64
+	seq uint64
+	cfg int32
+	set *uidset.Set
+}
+
+func queryUID(q *resvQuery) uint64 { return q.uid }
+
+// checkQueued checks the chain's winners against the reservation lists in
+// force, or — within reservationGrace before a change — the next one. The
+// lookups are sorted by uid and each list is walked with a cursor, since a
+// lookup in a list of millions in seq (random uid) order costs a cache miss
+// or two apiece; the findings are reported in seq order as usual.
+func (c *chainAudit) checkQueued() {
+	if len(c.resvQ) == 0 {
+		return
+	}
+	s := c.sku
+	q := radixSortBy(c.resvQ, make([]resvQuery, len(c.resvQ)), queryUID)
+	type cursor struct {
+		set *uidset.Set
+		at  int
+	}
+	var cursors []cursor // one per list; a chain rarely sees more than two
+	var missing []resvQuery
+	for _, x := range q {
+		k := 0
+		for k < len(cursors) && cursors[k].set != x.set {
+			k++
+		}
+		if k == len(cursors) {
+			cursors = append(cursors, cursor{set: x.set})
+		}
+		uids := x.set.Sorted()
+		at := lowerBoundFrom(uids, cursors[k].at, x.uid)
+		cursors[k].at = at
+		if at < len(uids) && uids[at] == x.uid {
+			continue
+		}
+		ok := false
+		h := s.act.history
+		for j := int(x.cfg) + 1; !ok && j < len(h) && h[j].TimeUnixNano-x.t <= int64(reservationGrace); j++ {
+			if h[j].Reservation == "required" {
+				ok, _ = c.a.reserved(&h[j], x.uid)
+			}
+		}
+		if !ok {
+			missing = append(missing, x)
 		}
 	}
-	if !ok {
-		c.offend(CheckReservation, withReason(o, fmt.Sprintf("uid %d is not in the reservation list in force (record %d, %d uids, %.12s…)", w.UID, cfg.Seq, cfg.ReservationsCount, cfg.ReservationsDigest)))
+	slices.SortFunc(missing, func(a, b resvQuery) int { return cmp.Compare(a.seq, b.seq) })
+	for _, x := range missing {
+		cfg := &s.act.history[x.cfg]
+		c.offend(CheckReservation, Offense{Activity: s.act.id, SKU: s.sku, Seq: x.seq, UID: x.uid, TimeUnixNano: x.t,
+			Reason: fmt.Sprintf("uid %d is not in the reservation list in force (record %d, %d uids, %.12s…)", x.uid, cfg.Seq, cfg.ReservationsCount, cfg.ReservationsDigest)})
 	}
+	c.resvQ = nil
 }
 
 // finish closes the audit of the chain: its tail against its head marker,
@@ -271,6 +330,7 @@ func (c *chainAudit) finish() {
 	if s == nil {
 		return
 	}
+	c.checkQueued()
 	act := s.act
 	var headSeq uint64
 	if s.head != nil {

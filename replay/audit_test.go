@@ -500,3 +500,31 @@ func TestAuditSameForAnyWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditMissingEvidence: when the store lacks what a check needs — the
+// reservation list a config record names, or a config record that decodes —
+// the check fails and says why, rather than passing blind.
+func TestAuditMissingEvidence(t *testing.T) {
+	dir := generate(t, loggen.Options{Wins: 30, SKUs: 2, Seed: 6, Reservation: true})
+	s := waltest.Open(t, dir)
+	s.DeleteMetaPrefix("audit.resv/")
+	s.SetRaw([]byte("maudit.config/gen/0000000000000009"), []byte("{torn"))
+	s.Close()
+	rep := audit(t, dir, Options{})
+	for _, c := range rep.Checks {
+		switch c.Name {
+		case "reservation":
+			if c.Pass || c.Offending != 30 || !strings.Contains(c.Records[0].Reason, "not stored") {
+				t.Fatalf("reservation check without the list: %+v", c)
+			}
+		case "config":
+			if c.Pass || c.Offending != 1 || !strings.Contains(c.Records[0].Reason, "0000000000000009") {
+				t.Fatalf("config check with a torn record: %+v", c)
+			}
+		default:
+			if !c.Pass {
+				t.Fatalf("%s failed: %+v", c.Name, c.Records)
+			}
+		}
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestSortRefsByUID(t *testing.T) {
+func TestRadixSortBy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	gen := map[string]func(i int) uint64{
 		"random":            func(int) uint64 { return rng.Uint64() },
@@ -32,11 +32,29 @@ func TestSortRefsByUID(t *testing.T) {
 				}
 				return 0
 			})
-			got := sortRefsByUID(refs, make([]winRef, n))
+			got := radixSortBy(refs, make([]winRef, n), refUID)
 			// LSD radix sort is stable, so equal uids keep their order.
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s, n=%d: not sorted stably", name, n)
 			}
 		}
+	}
+}
+
+func TestLowerBoundFrom(t *testing.T) {
+	a := []uint64{2, 4, 4, 8, 16, 32, 33, 34, 100}
+	for from := range a {
+		for x := uint64(0); x <= 101; x++ {
+			if from > 0 && a[from-1] >= x {
+				continue // outside the contract: everything below from must be < x
+			}
+			want, _ := slices.BinarySearch(a, x)
+			if got := lowerBoundFrom(a, from, x); got != want {
+				t.Fatalf("lowerBoundFrom(from %d, x %d) = %d, want %d", from, x, got, want)
+			}
+		}
+	}
+	if got := lowerBoundFrom(a, len(a), 200); got != len(a) {
+		t.Fatalf("from the end: %d", got)
 	}
 }
