@@ -89,3 +89,21 @@ func (s *Shard) Adopt(w *Win) bool {
 	s.durable = w.Seq
 	return true
 }
+
+// Reserve makes room for n winners in all, so that a caller who knows how
+// many wins it is about to Apply — the audit, from a chain's head marker —
+// does not grow the winner table and the uid index by doubling. It changes
+// nothing else; n at or below what the shard already holds is a no-op.
+func (s *Shard) Reserve(n int) {
+	if n <= cap(s.wins) {
+		return
+	}
+	wins := make([]winEntry, len(s.wins), n)
+	copy(wins, s.wins)
+	s.wins = wins
+	byUID := make(map[uint64]uint64, n)
+	for uid, seq := range s.byUID {
+		byUID[uid] = seq
+	}
+	s.byUID = byUID
+}

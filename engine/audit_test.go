@@ -134,3 +134,35 @@ func TestAdoptReanchors(t *testing.T) {
 		t.Fatal("adopted a seq beyond the quota")
 	}
 }
+
+// TestReserve: reserving room keeps the shard's state, and Apply then
+// fills the room without growing it.
+func TestReserve(t *testing.T) {
+	chain := soldChain(t, auditSpec(), 8)
+	s := NewShard(auditSpec(), NewTicketSigner([]byte("k")), nil, nil)
+	for i := range 3 {
+		if err := s.Apply(&chain[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Reserve(5000)
+	if s.Sold() != 3 || s.ChainHead() != chain[2].Hash {
+		t.Fatalf("Reserve changed the state: sold %d", s.Sold())
+	}
+	if d := s.Step(&Attempt{Kind: Lookup, UID: chain[1].UID}); d.Seq != 2 {
+		t.Fatalf("uid index lost: %+v", d)
+	}
+	table := &s.wins[:1][0]
+	for i := 3; i < 8; i++ {
+		if err := s.Apply(&chain[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if &s.wins[0] != table || cap(s.wins) != 5000 {
+		t.Fatalf("Apply after Reserve grew the winner table (cap %d)", cap(s.wins))
+	}
+	s.Reserve(2) // smaller: nothing happens
+	if s.Sold() != 8 {
+		t.Fatal("a small Reserve changed the shard")
+	}
+}

@@ -71,8 +71,13 @@ func (c *chainAudit) offend(check int, o Offense) { c.checks[check].add(o) }
 
 // run reads the range and audits each record.
 func (c *chainAudit) run() error {
-	if c.sku != nil {
-		c.sku.shard = newShard(c.a.key, c.sku.act, c.sku.sku)
+	if s := c.sku; s != nil {
+		s.shard = newShard(c.a.key, s.act, s.sku)
+		if s.head != nil {
+			// The head marker says how many records to expect (a forged
+			// one could say anything: bounded by the quota and a cap).
+			s.shard.Reserve(int(min(s.head.Seq, s.shard.Spec().Quota, presizeCap)))
+		}
 	}
 	if err := c.a.log.ScanRecordsIn(c.rg, c.record); err != nil {
 		return err
