@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"seckill/internal/app/server"
 	"seckill/internal/config"
-	"seckill/internal/server"
 )
 
 const testSecret = "bench-test-secret-0123456789"

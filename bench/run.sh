@@ -191,7 +191,7 @@ gobench() {
 	build
 	log "go test -bench (hot paths), $REPS repetitions"
 	(cd "$ROOT" && go test -run '^$' -bench 'Parse|AppendResponse|JSON|Step|Verify|ServeUnauthorized|AnswerWon|Contains' \
-		-benchmem -count "$REPS" ./httpmin ./engine ./internal/token ./internal/gate ./internal/uidset) | tee "$OUT/gobench.txt"
+		-benchmem -count "$REPS" ./httpmin ./engine ./internal/live/token ./internal/live/gate ./internal/live/uidset) | tee "$OUT/gobench.txt"
 	"$BIN/seckill-bench" gobench <"$OUT/gobench.txt" | tee "$OUT/gobench.md"
 }
 
@@ -205,7 +205,7 @@ durable() {
 	local tmp=${TMPDIR:-/tmp}
 	for _ in $(seq "$reps"); do
 		"$BIN/seckill-bench" fsync -dir "$tmp" -n 300 -label "fsync $tmp" -append "$OUT/fsync.jsonl"
-		(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count 1 ./internal/shardloop) | tee -a "$OUT/durable.txt"
+		(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count 1 ./internal/live/shardloop) | tee -a "$OUT/durable.txt"
 	done
 	"$BIN/seckill-bench" gobench <"$OUT/durable.txt" | tee "$OUT/durable.md"
 	"$BIN/seckill-bench" table -in "$OUT/fsync.jsonl" -metrics p50_ms,p99_ms,max_ms | tee -a "$OUT/durable.md"

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"seckill/internal/token"
+	"seckill/internal/live/token"
 )
 
 // Error classes: an attempt that got no HTTP answer is counted under one of

@@ -11,7 +11,7 @@
 //
 // The same core is driven by four callers:
 //
-//   - internal/shardloop, the live driver: one goroutine per shard pulls
+//   - internal/live/shardloop, the live driver: one goroutine per shard pulls
 //     attempts from a bounded inbox, calls Step, group-commits the wins to the
 //     wal and only then sends the replies;
 //   - recovery at start, which Applies every stored Win before serving;

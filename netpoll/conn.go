@@ -7,7 +7,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"seckill/engine"
-	"seckill/internal/gate"
+	"seckill/internal/live/gate"
 )
 
 // Bits of connCtx.state. A context is returned to the pool by whichever of

@@ -17,7 +17,7 @@ import (
 
 	"seckill/engine"
 	"seckill/httpmin"
-	"seckill/internal/gate"
+	"seckill/internal/live/gate"
 )
 
 // ErrStopped is returned by Run when gnet's engine stopped although nobody

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/auditlog"
-	"seckill/internal/uidset"
+	"seckill/internal/live/uidset"
+	"seckill/internal/store/auditlog"
 	"seckill/wal"
 )
 

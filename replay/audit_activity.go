@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"seckill/internal/auditlog"
+	"seckill/internal/store/auditlog"
 )
 
 // actState is the audit of one activity across its SKUs. Chains read it

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"seckill/internal/loggen"
+	"seckill/internal/testkit/loggen"
 	"seckill/wal"
 )
 

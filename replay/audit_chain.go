@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"seckill/engine"
-	"seckill/internal/auditlog"
-	"seckill/internal/uidset"
+	"seckill/internal/live/uidset"
+	"seckill/internal/store/auditlog"
 	"seckill/wal"
 )
 

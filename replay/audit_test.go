@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"seckill/engine"
-	"seckill/internal/auditlog"
-	"seckill/internal/loggen"
-	"seckill/internal/uidset"
-	"seckill/internal/waltest"
+	"seckill/internal/live/uidset"
+	"seckill/internal/store/auditlog"
+	"seckill/internal/testkit/loggen"
+	"seckill/internal/testkit/waltest"
 	"seckill/wal"
 )
 

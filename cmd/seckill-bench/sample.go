@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"seckill/bench"
-	"seckill/internal/httpget"
+	"seckill/internal/testkit/httpget"
 )
 
 // serverFigures is what the server process spent during a run, read from

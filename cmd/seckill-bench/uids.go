@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"seckill/bench"
-	"seckill/internal/uidset"
+	"seckill/internal/live/uidset"
 )
 
 // uids generates a reservation file, or loads one the way the server does

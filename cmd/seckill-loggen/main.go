@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"seckill/internal/loggen"
+	"seckill/internal/testkit/loggen"
 )
 
 func main() {

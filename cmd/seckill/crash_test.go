@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/httpget"
-	"seckill/internal/token"
+	"seckill/internal/live/token"
+	"seckill/internal/testkit/httpget"
 	"seckill/wal"
 )
 

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"seckill/internal/config"
-	"seckill/internal/export"
-	"seckill/internal/push"
+	"seckill/internal/handoff/export"
+	"seckill/internal/handoff/push"
 	"seckill/wal"
 )
 

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/export"
-	"seckill/internal/salegen"
+	"seckill/internal/handoff/export"
+	"seckill/internal/testkit/salegen"
 	"seckill/wal"
 )
 

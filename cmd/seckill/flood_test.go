@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"seckill/internal/httpget"
+	"seckill/internal/testkit/httpget"
 )
 
 // TestConnectionFlood runs seckill serve under a lowered descriptor limit

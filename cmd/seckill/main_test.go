@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"seckill/internal/httpget"
-	"seckill/internal/testnet"
+	"seckill/internal/testkit/httpget"
+	"seckill/internal/testkit/testnet"
 )
 
 // binary is the seckill command built once for the tests that run it as a

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/export"
-	"seckill/internal/httpget"
-	"seckill/internal/push"
+	"seckill/internal/handoff/export"
+	"seckill/internal/handoff/push"
+	"seckill/internal/testkit/httpget"
 	"seckill/wal"
 )
 

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/httpget"
-	"seckill/internal/loggen"
-	"seckill/internal/waltest"
+	"seckill/internal/testkit/httpget"
+	"seckill/internal/testkit/loggen"
+	"seckill/internal/testkit/waltest"
 	"seckill/wal"
 )
 

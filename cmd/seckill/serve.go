@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"seckill/internal/app/server"
 	"seckill/internal/config"
-	"seckill/internal/server"
 )
 
 func serve(args []string) error {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"seckill/internal/token"
+	"seckill/internal/live/token"
 )
 
 func mintToken(args []string) error {

@@ -1,0 +1,145 @@
+// Package admin is the operator's HTTP API (net/http on admin_listen, which
+// should stay on a private address): inspect the sale, pause and resume SKUs,
+// replace an activity's reservation set and the blocklist while serving.
+//
+//	GET  /admin/stats                          every SKU's state, remaining and quota
+//	POST /admin/pause?activity=ID[&sku=SKU]    stop selling (answers unavailable)
+//	POST /admin/resume?activity=ID[&sku=SKU]
+//	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
+//	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
+//	POST /admin/export?out=FILE[&format=F][&all=1]  export winners to FILE (see handoff.go)
+//	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
+//	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
+//	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)
+package admin
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"seckill/internal/live/gate"
+	"seckill/internal/live/uidset"
+)
+
+// maxBodyBytes bounds an uploaded reservation list: 10 million uids of up
+// to 20 digits and a newline.
+const maxBodyBytes = 10_000_000 * 21
+
+// Engine is what the admin API operates on.
+type Engine interface {
+	Gate() *gate.Gate
+	Reservations(activity string) *atomic.Pointer[uidset.Set]
+}
+
+// Handler returns the admin API's handler.
+func Handler(e Engine) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, r *http.Request) { stats(w, e) })
+	mux.HandleFunc("POST /admin/pause", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, true) })
+	mux.HandleFunc("POST /admin/resume", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) })
+	mux.HandleFunc("PUT /admin/reservations", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) })
+	mux.HandleFunc("PUT /admin/blocklist", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) })
+	debugRoutes(mux)
+	handoffRoutes(mux, e)
+	return mux
+}
+
+type skuStats struct {
+	Activity  string `json:"activity"`
+	SKU       string `json:"sku"`
+	State     string `json:"state"`
+	Quota     int64  `json:"quota"`
+	Remaining int64  `json:"remaining"`
+}
+
+func stats(w http.ResponseWriter, e Engine) {
+	now := time.Now().UnixNano()
+	var out []skuStats
+	for _, r := range e.Gate().Routes() {
+		out = append(out, skuStats{
+			Activity:  r.Activity.ID,
+			SKU:       r.Item.SKU,
+			State:     r.State(now),
+			Quota:     r.Item.Quota(),
+			Remaining: r.Loop.Public().Remaining(),
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"skus": out})
+}
+
+func setPaused(w http.ResponseWriter, r *http.Request, e Engine, paused bool) {
+	act, sku := r.URL.Query().Get("activity"), r.URL.Query().Get("sku")
+	n := 0
+	for _, rt := range e.Gate().Routes() {
+		if rt.Activity.ID == act && (sku == "" || rt.Item.SKU == sku) {
+			rt.SetPaused(paused)
+			n++
+		}
+	}
+	if n == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("no sku matches activity %q sku %q", act, sku)})
+		return
+	}
+	reason := "resume"
+	if paused {
+		reason = "pause"
+	}
+	if !recordChange(w, e, act, reason) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"paused": paused, "skus": n})
+}
+
+func putReservations(w http.ResponseWriter, r *http.Request, e Engine) {
+	act := r.URL.Query().Get("activity")
+	ptr := e.Reservations(act)
+	if ptr == nil {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("activity %q does not require reservations", act)})
+		return
+	}
+	set, err := uidset.Load(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
+	ptr.Store(set)
+	if !recordChange(w, e, act, "reservations") {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"activity": act, "uids": set.Len()})
+}
+
+type blocklistBody struct {
+	UIDs  []uint64 `json:"uids"`
+	Addrs []string `json:"addrs"`
+}
+
+func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {
+	var body blocklistBody
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes)).Decode(&body); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
+	addrs := make([]netip.Addr, 0, len(body.Addrs))
+	for _, s := range body.Addrs {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+			return
+		}
+		addrs = append(addrs, a)
+	}
+	e.Gate().SetBlocklist(body.UIDs, addrs)
+	writeJSON(w, http.StatusOK, map[string]any{"uids": len(body.UIDs), "addrs": len(addrs)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

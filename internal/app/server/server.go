@@ -1,0 +1,245 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"seckill/engine"
+	"seckill/internal/app/admin"
+	"seckill/internal/config"
+	"seckill/internal/live/gate"
+	"seckill/internal/live/shardloop"
+	"seckill/internal/live/uidset"
+	"seckill/replay"
+	"seckill/wal"
+)
+
+// Server is a running engine: store, shards, loops, gate and front end.
+type Server struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	store  *wal.Log
+	loops  []*shardloop.Loop
+	routes []*gate.Route
+	gate   *gate.Gate
+	front  frontEnd
+	admin  *http.Server
+	// handoff exports and pushes winners to the mall (handoff.go).
+	handoff handoff
+	// Reservations holds each activity's swappable reservation set, by id.
+	reservations map[string]*atomic.Pointer[uidset.Set]
+	// audit writes the config records of the audit log (audit.go).
+	audit auditState
+}
+
+// Open builds the engine for cfg and recovers its state from the store. It
+// does not serve yet; Run does.
+func Open(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if cfg.Auth.Mode == "none" {
+		log.Warn("AUTH MODE IS \"none\": THE uid PARAMETER IS TRUSTED AS IT COMES. ANYONE CAN BUY FOR ANYONE. DEMO ONLY — NEVER IN PRODUCTION.")
+	}
+	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("server: create data_dir: %w", err)
+	}
+	store, err := wal.Open(cfg.Server.DataDir, wal.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
+	}
+	s := &Server{cfg: cfg, log: log, store: store, reservations: map[string]*atomic.Pointer[uidset.Set]{}}
+	if err := s.openHandoff(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := s.build(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build loads reservations, creates and recovers the shards, and wires the
+// loops and the gate.
+func (s *Server) build() error {
+	key, err := s.store.TicketKey()
+	if err != nil {
+		return fmt.Errorf("server: ticket key: %w", err)
+	}
+	clock := func() int64 { return time.Now().UnixNano() }
+	shards := map[[2]string]*engine.Shard{}
+	var index int32
+	for ai := range s.cfg.Activities {
+		act := &s.cfg.Activities[ai]
+		var resvPtr *atomic.Pointer[uidset.Set]
+		var resv engine.Reservations
+		if act.Reservation == "required" {
+			set, err := uidset.LoadFile(act.ReservationsFile)
+			if err != nil {
+				return fmt.Errorf("server: activity %s: reservations: %w", act.ID, err)
+			}
+			resvPtr = &atomic.Pointer[uidset.Set]{}
+			resvPtr.Store(set)
+			s.reservations[act.ID] = resvPtr
+			resv = gate.ReservationSet{P: resvPtr}
+			s.log.Info("reservations loaded", "activity", act.ID, "uids", set.Len())
+		}
+		var claims *engine.Claims
+		if act.Limit == "activity" {
+			claims = engine.NewClaims()
+		}
+		for ii := range act.Items {
+			item := &act.Items[ii]
+			spec := engine.Spec{
+				Activity:            act.ID,
+				SKU:                 item.SKU,
+				Index:               index,
+				Quota:               uint64(item.Quota()),
+				ReleasePerSec:       uint32(item.ReleasePerSec),
+				StartUnixNano:       act.StartTime.UnixNano(),
+				EndUnixNano:         act.EndTime.UnixNano(),
+				LimitActivity:       claims != nil,
+				ReservationRequired: resvPtr != nil,
+			}
+			index++
+			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, resv)
+			shards[[2]string{act.ID, item.SKU}] = shard
+			loop := shardloop.New(shard, s.store, act.Queue, s.cfg.Server.BatchMax, clock)
+			s.wireDurable(loop)
+			s.loops = append(s.loops, loop)
+			s.routes = append(s.routes, gate.NewRoute(act, item, loop, resvPtr))
+		}
+	}
+	start := time.Now()
+	sum, err := replay.Rebuild(s.store, func(activity, sku string) *engine.Shard { return shards[[2]string{activity, sku}] })
+	if err != nil {
+		return fmt.Errorf("server: recovery from %s: %w", s.cfg.Server.DataDir, err)
+	}
+	for _, o := range sum.Orphans {
+		s.log.Warn("store has wins for an activity/sku not in the configuration; kept in the store, not served", "activity", o.Activity, "sku", o.SKU, "wins", o.Wins)
+	}
+	for _, l := range s.loops {
+		l.Recovered()
+	}
+	s.log.Info("recovered", "wins", sum.Wins, "shards", len(s.loops), "took", time.Since(start))
+	s.gate = gate.New(s.cfg, s.routes)
+	return s.recordConfigs()
+}
+
+// Gate is the engine's front-end logic, for alternative front ends.
+func (s *Server) Gate() *gate.Gate { return s.gate }
+
+// Reservations returns an activity's swappable reservation set, or nil.
+func (s *Server) Reservations(activity string) *atomic.Pointer[uidset.Set] {
+	return s.reservations[activity]
+}
+
+// Run starts the shard loops and the front end and serves until ctx ends or
+// the front end fails. Then it drains in-flight attempts, stops the front
+// end, closes the loops and the store, in that order: no reply is lost and no
+// win is left half-written.
+func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
+	for _, l := range s.loops {
+		go l.Run()
+	}
+	fdLimit, err := raiseFDLimit()
+	if err != nil {
+		return err
+	}
+	maxConns := s.cfg.Server.MaxConnections
+	if maxConns == 0 {
+		maxConns = maxConnectionsFor(fdLimit)
+	}
+	s.front = s.newFrontEnd(maxConns)
+	if err := s.startAdmin(); err != nil {
+		s.closeLoops()
+		s.store.Close()
+		return err
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.front.Run() }()
+	select {
+	case <-s.front.Booted():
+		s.log.Info("serving", "listen", s.cfg.Server.Listen, "max_connections", maxConns, "fd_limit", fdLimit)
+		if ready != nil {
+			ready(s.cfg.Server.Listen)
+		}
+		s.startPush()
+	case err := <-runErr:
+		s.closeLoops()
+		s.store.Close()
+		return fmt.Errorf("server: start front end: %w", err)
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-runErr:
+		s.log.Error("front end stopped while serving", "err", serveErr)
+	}
+	return errors.Join(serveErr, s.shutdown(serveErr == nil, runErr))
+}
+
+func (s *Server) shutdown(frontRunning bool, runErr <-chan error) error {
+	s.log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if s.admin != nil {
+		if err := s.admin.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: stop admin: %w", err))
+		}
+	}
+	if frontRunning {
+		if err := s.front.Drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.front.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: stop front end: %w", err))
+		}
+		<-runErr
+	}
+	s.closeLoops()
+	s.stopPush()
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("server: close store: %w", err))
+	}
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeLoops() {
+	for _, l := range s.loops {
+		l.Close()
+	}
+	for _, l := range s.loops {
+		<-l.Done()
+	}
+}
+
+// adminReadTimeout bounds how long an admin request may take to arrive; a
+// reservation upload of millions of uids over loopback takes seconds.
+const adminReadTimeout = time.Minute
+
+// startAdmin serves the admin API on admin_listen, when it is set.
+func (s *Server) startAdmin() error {
+	if s.cfg.Server.AdminListen == "" {
+		return nil
+	}
+	l, err := net.Listen("tcp", s.cfg.Server.AdminListen)
+	if err != nil {
+		return fmt.Errorf("server: admin listen: %w", err)
+	}
+	s.admin = &http.Server{Handler: admin.Handler(s), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: adminReadTimeout}
+	go func() {
+		if err := s.admin.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("admin API stopped", "err", err)
+		}
+	}()
+	s.log.Info("admin API", "listen", s.cfg.Server.AdminListen)
+	return nil
+}

@@ -1,0 +1,55 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+
+	"seckill/internal/handoff/export"
+)
+
+// post sends b as one JSON array. Each record carries its idempotency_key;
+// the Idempotency-Key header names the batch (a hash of its record keys,
+// so an identical retry carries the same one). Any 2xx means the mall took
+// every record; anything else, a transport error or the timeout, that it
+// took none (it may have taken some: the keys make a re-delivery harmless).
+func (p *Pusher) post(ctx context.Context, b *batch) error {
+	body := append(p.body[:0], '[')
+	h := sha256.New()
+	var key []byte
+	for i := range b.wins {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = export.AppendJSON(body, &b.wins[i])
+		key = append(export.AppendIdempotencyKey(key[:0], &b.wins[i]), '\n')
+		h.Write(key)
+	}
+	body = append(body, ']')
+	p.body = body
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.opts.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", hex.EncodeToString(h.Sum(nil)[:16]))
+	req.Header.Set("User-Agent", "seckill-push")
+	p.counters.Posts.Add(1)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.counters.Failures.Add(1)
+		return fmt.Errorf("push: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyRead))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		p.counters.Failures.Add(1)
+		return fmt.Errorf("%w: %s", ErrStatus, resp.Status)
+	}
+	p.counters.Delivered.Add(uint64(len(b.wins)))
+	return nil
+}

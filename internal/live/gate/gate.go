@@ -1,0 +1,289 @@
+package gate
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"seckill/engine"
+	"seckill/httpmin"
+	"seckill/internal/config"
+	"seckill/internal/live/shardloop"
+	"seckill/internal/live/token"
+)
+
+// Gate decides what the front end does with each request. It is safe for
+// concurrent use by every event loop.
+type Gate struct {
+	routes        routeTable
+	all           []*Route
+	authNone      bool
+	tokens        sync.Pool // *token.Verifier for the auth secret
+	captchas      sync.Pool // *token.Verifier for the captcha secret
+	blocked       atomic.Pointer[blocklist]
+	perAddrPerSec uint32
+	addrRate      *addrRate
+	inflight      *inflight
+	retryAfter    []byte // the Retry-After header line for busy
+	retryMs       int64
+}
+
+type blocklist struct {
+	uids  map[uint64]struct{}
+	addrs map[netip.Addr]struct{}
+}
+
+// New builds a gate over routes, configured by cfg.
+func New(cfg *config.Config, routes []*Route) *Gate {
+	g := &Gate{
+		routes:        routeTable{},
+		all:           routes,
+		authNone:      cfg.Auth.Mode == "none",
+		perAddrPerSec: uint32(cfg.Server.PerAddrPerSec),
+		addrRate:      &addrRate{},
+		inflight:      newInflight(),
+		retryMs:       cfg.Server.RetryAfter.Milliseconds(),
+	}
+	retrySec := int64((cfg.Server.RetryAfter + time.Second - 1) / time.Second)
+	g.retryAfter = strconv.AppendInt([]byte("Retry-After: "), retrySec, 10)
+	g.retryAfter = append(g.retryAfter, "\r\n"...)
+	secret, maxTTL := cfg.Auth.SecretBytes, cfg.Auth.TokenMaxTTL
+	g.tokens.New = func() any { return token.NewVerifier(secret, maxTTL) }
+	captchaSecret := []byte(cfg.Auth.CaptchaSecret)
+	g.captchas.New = func() any { return token.NewVerifier(captchaSecret, maxTTL) }
+	for _, r := range routes {
+		sku := r.Item.SKU
+		g.routes[sku] = append(g.routes[sku], r)
+	}
+	for _, rs := range g.routes {
+		slices.SortFunc(rs, func(a, b *Route) int { return int(a.startUnixNano>>20 - b.startUnixNano>>20) })
+	}
+	g.SetBlocklist(cfg.Blocklist.UIDs, cfg.Blocklist.ParsedAddrs)
+	return g
+}
+
+// SetBlocklist replaces the blocklist while serving.
+func (g *Gate) SetBlocklist(uids []uint64, addrs []netip.Addr) {
+	b := &blocklist{uids: map[uint64]struct{}{}, addrs: map[netip.Addr]struct{}{}}
+	for _, u := range uids {
+		b.uids[u] = struct{}{}
+	}
+	for _, a := range addrs {
+		b.addrs[a.Unmap()] = struct{}{}
+	}
+	g.blocked.Store(b)
+}
+
+// Routes lists every route, for the admin API and /stock.
+func (g *Gate) Routes() []*Route { return g.all }
+
+// Route returns the route a request for sku goes to at now.
+func (g *Gate) Route(sku []byte, nowUnixNano int64) *Route { return g.routes.find(sku, nowUnixNano) }
+
+// Pending remembers what a queued request asked, so that its answer can be
+// encoded when the shard's decision arrives.
+type Pending struct {
+	route *Route
+	uid   uint64
+	kind  engine.Kind
+}
+
+var (
+	pathBuy     = []byte("/buy")
+	pathStock   = []byte("/stock")
+	pathResult  = []byte("/result")
+	pathHealthz = []byte("/healthz")
+)
+
+// Serve handles one complete request head. It either appends a whole
+// response to out and returns it with queued false, or hands the attempt to
+// a shard and returns queued true; the shard then calls to.Reply(tag, d) and
+// the front end encodes the answer with Answer(p, d, ...). client is the
+// peer's address, nowUnixNano the current time.
+func (g *Gate) Serve(req *httpmin.Request, client netip.Addr, nowUnixNano int64, to shardloop.Replier, tag uint64, p *Pending, out []byte) ([]byte, bool) {
+	path := req.Path()
+	switch {
+	case bytes.Equal(path, pathBuy):
+		return g.attempt(req, client, nowUnixNano, engine.Buy, to, tag, p, out)
+	case bytes.Equal(path, pathResult):
+		return g.attempt(req, client, nowUnixNano, engine.Lookup, to, tag, p, out)
+	case bytes.Equal(path, pathStock):
+		return g.stock(req, nowUnixNano, out), false
+	case bytes.Equal(path, pathHealthz):
+		return healthz(out), false
+	}
+	return notFound(out), false
+}
+
+// attempt runs the cheap checks in the order that costs least first, then
+// queues the attempt on its shard.
+func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, tag uint64, p *Pending, out []byte) ([]byte, bool) {
+	sku, ok := req.Query("sku")
+	if !ok || !validSKU(sku) {
+		return simple(out, engine.BadRequest), false
+	}
+	r := g.routes.find(sku, now)
+	if r == nil {
+		return simple(out, engine.UnknownSKU), false
+	}
+	uid, res := g.authenticate(req, now)
+	if res != engine.None {
+		return simple(out, res), false
+	}
+	client = client.Unmap()
+	if bl := g.blocked.Load(); bl != nil {
+		_, u := bl.uids[uid]
+		_, a := bl.addrs[client]
+		if u || a {
+			return simple(out, engine.Blocked), false
+		}
+	}
+	if g.perAddrPerSec > 0 && !g.addrRate.allow(client.As16(), now/1e9, g.perAddrPerSec) {
+		return g.busy(out, g.retryMs), false
+	}
+	pub := r.Loop.Public()
+	if kind == engine.Buy {
+		if now < r.startUnixNano {
+			return notStarted(out, r, now), false
+		}
+		if now >= r.endUnixNano {
+			return withSKU(out, engine.Ended, r), false
+		}
+	}
+	if r.paused.Load() || pub.Failed() {
+		return simple(out, engine.Unavailable), false
+	}
+	if pub.SoldOut() {
+		// The winner table is frozen once sold out: answer from it here and
+		// spare the shard the stampede that follows the last unit.
+		d, won := r.Loop.FrozenWinner(uid)
+		switch {
+		case won && kind == engine.Buy:
+			d.Result = engine.AlreadyWon
+			return g.encode(out, r, uid, &d), false
+		case kind == engine.Buy:
+			return soldOut(out, r), false
+		}
+		return g.encode(out, r, uid, &d), false
+	}
+	if kind == engine.Buy {
+		if r.Activity.Captcha && !g.captchaOK(req, uid, now) {
+			return simple(out, engine.CaptchaRequired), false
+		}
+		if r.Reserved != nil {
+			if set := r.Reserved.Load(); set == nil || !set.Contains(uid) {
+				return simple(out, engine.NotReserved), false
+			}
+		}
+		if r.admitPerSec > 0 && !r.admit.allow(now/1e9, r.admitPerSec) {
+			return g.busy(out, g.retryMs), false
+		}
+	}
+	if !g.inflight.acquire(uid) {
+		return g.busy(out, g.retryMs), false
+	}
+	*p = Pending{route: r, uid: uid, kind: kind}
+	task := shardloop.Task{Attempt: engine.Attempt{Kind: kind, UID: uid, Client: client}, To: to, Tag: tag}
+	if !r.Loop.Offer(task) {
+		g.inflight.release(uid)
+		return g.busy(out, g.retryMs), false
+	}
+	return out, true
+}
+
+// Answer encodes the shard's decision for a queued request and ends the
+// uid's in-flight attempt.
+func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
+	g.inflight.release(p.uid)
+	if p.kind == engine.Lookup && d.Result == engine.None {
+		return simple(out, engine.None)
+	}
+	return g.encode(out, p.route, p.uid, d)
+}
+
+// authenticate returns the caller's uid, or the result that refuses it.
+func (g *Gate) authenticate(req *httpmin.Request, now int64) (uint64, engine.Result) {
+	if g.authNone {
+		v, ok := req.Query("uid")
+		if !ok {
+			return 0, engine.BadRequest
+		}
+		uid, ok := parseUint(v)
+		if !ok {
+			return 0, engine.BadRequest
+		}
+		return uid, engine.None
+	}
+	tok, ok := req.Query("token")
+	if !ok {
+		if tok, ok = req.Cookie("sk"); !ok {
+			return 0, engine.Unauthorized
+		}
+	}
+	v := g.tokens.Get().(*token.Verifier)
+	uid, err := v.Verify(tok, now/1e9)
+	g.tokens.Put(v)
+	if err != nil {
+		return 0, engine.Unauthorized
+	}
+	return uid, engine.None
+}
+
+// captchaOK checks the captcha pass: a token for the same uid, minted with
+// the captcha secret by the captcha service once the user solved it.
+func (g *Gate) captchaOK(req *httpmin.Request, uid uint64, now int64) bool {
+	pass, ok := req.Query("captcha")
+	if !ok {
+		return false
+	}
+	v := g.captchas.Get().(*token.Verifier)
+	passUID, err := v.Verify(pass, now/1e9)
+	g.captchas.Put(v)
+	return err == nil && passUID == uid
+}
+
+func (g *Gate) stock(req *httpmin.Request, now int64, out []byte) []byte {
+	sku, ok := req.Query("sku")
+	if !ok || !validSKU(sku) {
+		return simple(out, engine.BadRequest)
+	}
+	r := g.routes.find(sku, now)
+	if r == nil {
+		return simple(out, engine.UnknownSKU)
+	}
+	return stockBody(out, r, now)
+}
+
+func validSKU(b []byte) bool {
+	if len(b) == 0 || len(b) > 64 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}

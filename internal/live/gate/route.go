@@ -1,0 +1,93 @@
+package gate
+
+import (
+	"sync/atomic"
+
+	"seckill/engine"
+	"seckill/internal/config"
+	"seckill/internal/live/shardloop"
+	"seckill/internal/live/uidset"
+)
+
+// Route is one (activity, SKU) as the front end sees it: the configuration it
+// quotes in responses, the shard loop it feeds, and the per-SKU admission
+// state.
+type Route struct {
+	Activity *config.Activity
+	Item     *config.Item
+	Loop     *shardloop.Loop
+	// Reserved is the activity's current reservation set when it requires
+	// one (nil otherwise); the admin API may swap it while serving.
+	Reserved *atomic.Pointer[uidset.Set]
+
+	startUnixNano int64
+	endUnixNano   int64
+	admitPerSec   uint32
+	admit         perSecond
+	paused        atomic.Bool
+}
+
+// NewRoute describes one shard to the gate.
+func NewRoute(act *config.Activity, item *config.Item, loop *shardloop.Loop, reserved *atomic.Pointer[uidset.Set]) *Route {
+	return &Route{
+		Activity:      act,
+		Item:          item,
+		Loop:          loop,
+		Reserved:      reserved,
+		startUnixNano: act.StartTime.UnixNano(),
+		endUnixNano:   act.EndTime.UnixNano(),
+		admitPerSec:   uint32(act.AdmitPerSec),
+	}
+}
+
+// SetPaused stops or resumes selling this SKU; paused SKUs answer
+// unavailable and report state "paused".
+func (r *Route) SetPaused(paused bool) { r.paused.Store(paused) }
+
+// Paused reports whether the operator has paused this SKU.
+func (r *Route) Paused() bool { return r.paused.Load() }
+
+// State is the /stock state at now.
+func (r *Route) State(nowUnixNano int64) string {
+	pub := r.Loop.Public()
+	switch {
+	case r.paused.Load() || pub.Failed():
+		return "paused"
+	case nowUnixNano < r.startUnixNano:
+		return "not_started"
+	case nowUnixNano >= r.endUnixNano:
+		return "ended"
+	case pub.SoldOut():
+		return "sold_out"
+	}
+	return "on_sale"
+}
+
+// ReservationSet is the engine's view of a swappable reservation set.
+type ReservationSet struct{ P *atomic.Pointer[uidset.Set] }
+
+var _ engine.Reservations = ReservationSet{}
+
+// Contains reports whether uid is in the set in force.
+func (r ReservationSet) Contains(uid uint64) bool {
+	s := r.P.Load()
+	return s != nil && s.Contains(uid)
+}
+
+// routeTable finds the route of a SKU. A SKU sold in several rounds has one
+// route per round, ordered by start; a request goes to the first round that
+// has not ended, or to the last one when all have.
+type routeTable map[string][]*Route
+
+func (t routeTable) find(sku []byte, nowUnixNano int64) *Route {
+	rs := t[string(sku)]
+	for _, r := range rs {
+		if nowUnixNano < r.endUnixNano {
+			return r
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	return rs[len(rs)-1]
+}

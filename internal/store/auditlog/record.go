@@ -1,0 +1,129 @@
+package auditlog
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"seckill/internal/config"
+	"seckill/internal/live/uidset"
+)
+
+// Why a config record was written.
+const (
+	ReasonStart        = "start"        // the engine began serving (after recovery)
+	ReasonReservations = "reservations" // the admin API replaced the reservation list
+	ReasonPause        = "pause"        // the admin API paused SKUs
+	ReasonResume       = "resume"       // the admin API resumed SKUs
+)
+
+// Version is the format of the config records this package writes.
+const Version = 1
+
+// Config is one activity's effective configuration from TimeUnixNano on.
+type Config struct {
+	Version            int    `json:"version"`
+	Activity           string `json:"activity"`
+	Title              string `json:"title"`
+	Reason             string `json:"reason"`
+	TimeUnixNano       int64  `json:"time_unix_nano"`
+	StartUnixNano      int64  `json:"start_unix_nano"`
+	EndUnixNano        int64  `json:"end_unix_nano"`
+	Limit              string `json:"limit"`       // "sku" or "activity"
+	Reservation        string `json:"reservation"` // "required" or "open"
+	ReservationsDigest string `json:"reservations_digest,omitempty"`
+	ReservationsCount  int    `json:"reservations_count"`
+	Captcha            bool   `json:"captcha"`
+	AdmitPerSec        int    `json:"admit_per_sec"`
+	Queue              int    `json:"queue"`
+	Items              []Item `json:"items"`
+
+	// Seq is the record's sequence number, from its key.
+	Seq uint64 `json:"-"`
+}
+
+// Item is one SKU of a Config.
+type Item struct {
+	SKU           string `json:"sku"`
+	Stock         int64  `json:"stock"`
+	QuotaPercent  int    `json:"quota_percent"`
+	Quota         int64  `json:"quota"`
+	ReleasePerSec int    `json:"release_per_sec"`
+	Price         int64  `json:"price"`
+	Name          string `json:"name"`
+	Variant       string `json:"variant"`
+	Paused        bool   `json:"paused"`
+}
+
+// Item returns the config's item for sku, or nil.
+func (c *Config) Item(sku string) *Item {
+	for i := range c.Items {
+		if c.Items[i].SKU == sku {
+			return &c.Items[i]
+		}
+	}
+	return nil
+}
+
+// FromActivity describes act as it is in force at now: resv is its current
+// reservation list (nil when it needs none) and paused reports which SKUs
+// the operator has paused (nil: none).
+func FromActivity(act *config.Activity, resv *uidset.Set, paused func(sku string) bool, reason string, now time.Time) *Config {
+	c := &Config{
+		Version:       Version,
+		Activity:      act.ID,
+		Title:         act.Title,
+		Reason:        reason,
+		TimeUnixNano:  now.UnixNano(),
+		StartUnixNano: act.StartTime.UnixNano(),
+		EndUnixNano:   act.EndTime.UnixNano(),
+		Limit:         act.Limit,
+		Reservation:   act.Reservation,
+		Captcha:       act.Captcha,
+		AdmitPerSec:   act.AdmitPerSec,
+		Queue:         act.Queue,
+	}
+	if resv != nil {
+		d := resv.Digest()
+		c.ReservationsDigest = hex.EncodeToString(d[:])
+		c.ReservationsCount = resv.Len()
+	}
+	for _, it := range act.Items {
+		c.Items = append(c.Items, Item{
+			SKU:           it.SKU,
+			Stock:         it.Stock,
+			QuotaPercent:  it.QuotaPercent,
+			Quota:         it.Quota(),
+			ReleasePerSec: it.ReleasePerSec,
+			Price:         it.Price,
+			Name:          it.Name,
+			Variant:       it.Variant,
+			Paused:        paused != nil && paused(it.SKU),
+		})
+	}
+	return c
+}
+
+// configPrefix starts every config record's meta key.
+const configPrefix = "audit.config/"
+
+func configKey(activity string, seq uint64) string {
+	return fmt.Sprintf("%s%s/%016x", configPrefix, activity, seq)
+}
+
+// parseConfigKey splits a config record key. Activity ids cannot hold '/'
+// (the config allows letters, digits, '_' and '-'), so the last '/' ends it.
+func parseConfigKey(key string) (activity string, seq uint64, ok bool) {
+	rest, ok := strings.CutPrefix(key, configPrefix)
+	i := strings.LastIndexByte(rest, '/')
+	if !ok || i <= 0 || len(rest)-i-1 != 16 {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(rest[i+1:], 16, 64)
+	if err != nil || seq == 0 {
+		return "", 0, false
+	}
+	return rest[:i], seq, true
+}
