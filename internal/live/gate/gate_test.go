@@ -2,6 +2,7 @@ package gate
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,12 @@ func (nopReplier) Reply(uint64, *engine.Decision) {}
 // running, so queued attempts stay in the inbox (queue = 1).
 func newGate(t testing.TB) (*Gate, *shardloop.Loop) {
 	t.Helper()
+	return newGateQueue(t, 1)
+}
+
+// newGateQueue is newGate with an inbox of queue attempts.
+func newGateQueue(t testing.TB, queue int) (*Gate, *shardloop.Loop) {
+	t.Helper()
 	cfg, err := config.Parse([]byte(`
 [auth]
 secret = "`+secret+`"
@@ -31,7 +38,7 @@ secret = "`+secret+`"
 id = "act"
 start = "now"
 end = "+1h"
-queue = 1
+queue = `+strconv.Itoa(queue)+`
   [[activity.item]]
   sku = "s1"
   stock = 5
