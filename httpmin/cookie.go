@@ -2,23 +2,25 @@ package httpmin
 
 import "bytes"
 
-// Cookie returns the value of the first cookie called name across all Cookie
+// Cookie returns the value of the cookie called name across all Cookie
 // headers, in the RFC 6265 "a=1; sk=TOKEN" form. Cookie names are
 // case-sensitive. A value wrapped in double quotes is returned without them.
-// The result points into the parsed buffer.
+// The result points into the parsed buffer. Parse refuses a request with
+// several sk cookies, so for that cookie the first is the only one.
 func (r *Request) Cookie(name string) ([]byte, bool) {
 	for i := range r.nCookies {
-		if v, ok := findCookie(r.cookies[i], name); ok {
+		if v, ok, _ := nextCookie(r.cookies[i], name); ok {
 			return v, true
 		}
 	}
 	return nil, false
 }
 
-// findCookie scans one Cookie header value. It is lenient about spacing and
-// skips pairs without '=', because clients differ and a stray pair must not
-// hide the session cookie.
-func findCookie(header []byte, name string) ([]byte, bool) {
+// nextCookie scans one Cookie header value for the next pair called name
+// and returns its value and the rest of the header after it. It is lenient
+// about spacing and skips pairs without '=', because clients differ and a
+// stray pair must not hide the session cookie.
+func nextCookie(header []byte, name string) (value []byte, ok bool, rest []byte) {
 	for len(header) > 0 {
 		pair := header
 		if semi := bytes.IndexByte(header, ';'); semi >= 0 {
@@ -38,7 +40,7 @@ func findCookie(header []byte, name string) ([]byte, bool) {
 		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
 			value = value[1 : len(value)-1]
 		}
-		return value[:len(value):len(value)], true
+		return value[:len(value):len(value)], true, header
 	}
-	return nil, false
+	return nil, false, nil
 }

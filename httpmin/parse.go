@@ -2,11 +2,25 @@ package httpmin
 
 import "bytes"
 
-// MaxHeadBytes is the default limit on the request line plus headers. Every
-// connection owns a 1 KiB read buffer so that a million idle connections fit
-// in about a gigabyte of memory; a head that does not fit in that buffer can
-// never be parsed, so it is rejected as too large instead of growing it.
-const MaxHeadBytes = 1024
+// ReadBufferBytes is the default read buffer of a connection, and so the
+// longest request line: a million idle connections must fit in about a
+// gigabyte of memory. Parse on a whole buffer defaults to it as its limit.
+const ReadBufferBytes = 1024
+
+// DefaultMaxHeadBytes is the default limit on a whole head that a Stream
+// reads through the small buffer: real browsers send user agents, client
+// hints and the mall's own cookies, typically 1 to 4 KiB, and nginx's default
+// large_client_header_buffers line is 8 KiB too.
+const DefaultMaxHeadBytes = 8192
+
+// MaxQueryBytes bounds the raw query string, and so the decoded one kept in
+// a Request; a longer query is refused as HeadTooLarge. The query is part
+// of the request line, which the read buffer bounds anyway.
+const MaxQueryBytes = ReadBufferBytes
+
+// MaxForwardedHeaders bounds how many X-Forwarded-For lines are kept. A
+// chain of trusted proxies adds one each at most; more is an attack.
+const MaxForwardedHeaders = 4
 
 // MaxCookieHeaders bounds how many Cookie header lines a request may carry.
 // Views of them are kept in a fixed array so parsing never allocates; real
@@ -14,7 +28,7 @@ const MaxHeadBytes = 1024
 const MaxCookieHeaders = 8
 
 // AllowGET is the extra header line that must accompany a 405 response, since
-// GET is the only method this server serves.
+// GET is the only method this server serves (OPTIONS only as CORS preflight).
 const AllowGET = "Allow: GET\r\n"
 
 // Outcome is the result of Parse. It replaces an error value on the hot path:
@@ -36,6 +50,10 @@ const (
 	// HeadTooLarge means the head does not end within the size limit;
 	// answer 431.
 	HeadTooLarge
+	// Preflight means a full, valid OPTIONS head was parsed: a browser's
+	// CORS preflight, answered 204 when its Origin is allowed and 405
+	// otherwise.
+	Preflight
 )
 
 // Status returns the HTTP status code to answer with, or 0 for Incomplete,
@@ -67,6 +85,8 @@ func (o Outcome) String() string {
 		return "MethodNotAllowed"
 	case HeadTooLarge:
 		return "HeadTooLarge"
+	case Preflight:
+		return "Preflight"
 	}
 	return "Outcome(?)"
 }
@@ -76,20 +96,28 @@ func (o Outcome) String() string {
 // the heap. Reuse one Request per event loop rather than one per connection:
 // the decoding scratch space makes it larger than a read buffer.
 type Request struct {
-	headLen int
-	minor   int
-	path    []byte
+	headLen   int
+	minor     int
+	isHead    bool
+	preflight bool
+	path      []byte
+	host      []byte
+	origin    []byte
+	nHost     int
+	nOrigin   int
 
 	cookies  [MaxCookieHeaders][]byte
 	nCookies int
 
+	forwarded  [MaxForwardedHeaders][]byte
+	nForwarded int
+
 	params  [MaxQueryParams]queryParam
 	nParams int
 	// scratch holds the percent-decoded query keys and values. The decoded
-	// form is never longer than the raw query, and the raw query is part of a
-	// head of at most MaxHeadBytes, so this size always suffices at the
-	// default limit.
-	scratch [MaxHeadBytes]byte
+	// form is never longer than the raw query, which parseQuery bounds by
+	// MaxQueryBytes.
+	scratch [MaxQueryBytes]byte
 }
 
 // Reset forgets the previous parse. It leaves the scratch bytes in place
@@ -97,11 +125,17 @@ type Request struct {
 func (r *Request) Reset() {
 	r.headLen = 0
 	r.minor = 0
-	r.path = nil
+	r.isHead, r.preflight = false, false
+	r.path, r.host, r.origin = nil, nil, nil
+	r.nHost, r.nOrigin = 0, 0
 	for i := range r.nCookies {
 		r.cookies[i] = nil
 	}
 	r.nCookies = 0
+	for i := range r.nForwarded {
+		r.forwarded[i] = nil
+	}
+	r.nForwarded = 0
 	r.nParams = 0
 }
 
@@ -118,19 +152,38 @@ func (r *Request) Path() []byte { return r.path }
 // MinorVersion reports 0 for HTTP/1.0 and 1 for HTTP/1.1.
 func (r *Request) MinorVersion() int { return r.minor }
 
-// Parse parses the request head at the start of buf. maxHead limits the head
-// size in bytes (pass MaxHeadBytes; a value ≤ 0 means MaxHeadBytes). Parse is
-// stateless: call it again with the whole buffer when more bytes arrive.
+// IsHead reports whether a MethodNotAllowed request was a HEAD, whose 405
+// must be sent without a body.
+func (r *Request) IsHead() bool { return r.isHead }
+
+// Host returns the Host header's value, or nil without one.
+func (r *Request) Host() []byte { return r.host }
+
+// Origin returns the Origin header's value, or nil without one. Browsers
+// send it on every cross-origin fetch and on CORS preflights.
+func (r *Request) Origin() []byte { return r.origin }
+
+// ForwardedFor returns the X-Forwarded-For header values in the order they
+// came; each is a comma-separated list. Only a request from a trusted proxy
+// may be believed about them (see LastForwarded).
+func (r *Request) ForwardedFor() [][]byte { return r.forwarded[:r.nForwarded] }
+
+// Parse parses a whole request head at the start of buf. maxHead limits the
+// head size in bytes (a value ≤ 0 means ReadBufferBytes). Parse is stateless:
+// call it again with the whole buffer when more bytes arrive, or let a Stream
+// read a longer head through a small buffer.
 //
 // Lines may end in CRLF or, leniently like nginx, in a bare LF; a CR
 // anywhere else is rejected. The method is judged as soon as the request line
 // is complete, so a POST is refused with MethodNotAllowed before its headers
-// arrive. Bytes after the head are ignored: a GET carries no body and the
+// arrive; a GET is Complete and an OPTIONS Preflight once the whole head is
+// there. Ambiguous requests are BadRequest (see finish). Bytes after the head
+// are ignored: a GET carries no body and the
 // server closes the connection after one response.
 func (r *Request) Parse(buf []byte, maxHead int) Outcome {
 	r.Reset()
 	if maxHead <= 0 {
-		maxHead = MaxHeadBytes
+		maxHead = ReadBufferBytes
 	}
 	// Only the first maxHead bytes may hold the head, so never look beyond
 	// them; this also bounds the work done on hostile input.
@@ -159,7 +212,7 @@ func (r *Request) Parse(buf []byte, maxHead int) Outcome {
 		}
 		if lineEnd == pos {
 			r.headLen = next
-			return Complete
+			return r.finish()
 		}
 		if out := r.parseHeaderLine(window[pos:lineEnd]); out != Complete {
 			return out
@@ -201,7 +254,7 @@ func (r *Request) parseRequestLine(line []byte) Outcome {
 		return BadRequest
 	}
 	target, version := rest[:sp2], rest[sp2+1:]
-	if target[0] != '/' || !isTargetText(target) {
+	if target[0] != '/' || !isTargetASCII(target) {
 		return BadRequest
 	}
 	switch string(version) {
@@ -212,9 +265,15 @@ func (r *Request) parseRequestLine(line []byte) Outcome {
 	default:
 		return BadRequest
 	}
-	if string(method) != "GET" {
+	switch string(method) {
+	case "GET", "OPTIONS":
+	case "HEAD":
+		r.isHead = true
+		return MethodNotAllowed
+	default:
 		return MethodNotAllowed
 	}
+	r.preflight = string(method) == "OPTIONS"
 	if q := bytes.IndexByte(target, '?'); q >= 0 {
 		r.path = target[:q:q]
 		return r.parseQuery(target[q+1:])
@@ -255,6 +314,18 @@ func (r *Request) parseHeaderLine(line []byte) Outcome {
 		}
 		r.cookies[r.nCookies] = value
 		r.nCookies++
+	case equalFoldASCII(name, "host"):
+		r.host = value
+		r.nHost++
+	case equalFoldASCII(name, "origin"):
+		r.origin = value
+		r.nOrigin++
+	case equalFoldASCII(name, "x-forwarded-for"):
+		if r.nForwarded == MaxForwardedHeaders {
+			return BadRequest
+		}
+		r.forwarded[r.nForwarded] = value
+		r.nForwarded++
 	}
 	return Complete
 }
@@ -298,12 +369,13 @@ func isToken(b []byte) bool {
 	return true
 }
 
-// isTargetText rejects control characters, spaces and DEL in the
-// request-target; they are never valid there and usually signal smuggling
-// attempts or a broken client.
-func isTargetText(b []byte) bool {
+// isTargetASCII rejects control characters, spaces, DEL and every byte
+// above ASCII in the request-target; they are never valid there (clients
+// percent-encode them) and usually signal smuggling attempts or a broken
+// client, and guessing their encoding would be guessing the request.
+func isTargetASCII(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c == 0x7f {
+		if c <= ' ' || c >= 0x7f {
 			return false
 		}
 	}

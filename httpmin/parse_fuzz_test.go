@@ -9,7 +9,7 @@ import (
 
 // fuzzLimits are the head limits each fuzz input is parsed under: the
 // production default and a small one so the size boundary is hit often.
-var fuzzLimits = []int{MaxHeadBytes, 64}
+var fuzzLimits = []int{ReadBufferBytes, 64}
 
 func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases(f) {
@@ -102,6 +102,37 @@ func FuzzJSONStr(f *testing.F) {
 		}
 		if decoded["k"] != want {
 			t.Fatalf("round trip of %q gave %q, want %q", s, decoded["k"], want)
+		}
+	})
+}
+
+// FuzzStream checks a Stream against Parse on the whole head, the reference
+// model: the same outcome and values whether the head comes whole, split at
+// a fuzzed place, or a byte at a time.
+func FuzzStream(f *testing.F) {
+	for _, tc := range parseCases(f) {
+		f.Add([]byte(tc.input), uint16(len(tc.input)/2))
+	}
+	f.Add([]byte(browserHead(f, 1024, "middle")), uint16(700))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		for _, limit := range fuzzLimits {
+			var r Request
+			want := viewOf(&r, r.Parse(data, limit))
+			whole := streamFeed(data, nil, limit, limit)
+			if !sameAsParse(data, limit, whole, want) {
+				t.Fatalf("limit %d, whole: stream %+v, Parse %+v", limit, whole, want)
+			}
+			// However it is split, a Stream gives the same answer as whole.
+			if got := streamFeed(data, []int{int(cut)}, limit, limit); got != whole {
+				t.Fatalf("limit %d, split at %d: %+v, whole %+v", limit, cut, got, whole)
+			}
+			every := make([]int, min(len(data), limit+1))
+			for i := range every {
+				every[i] = i
+			}
+			if got := streamFeed(data, every, limit, limit); got != whole {
+				t.Fatalf("limit %d, byte by byte: %+v, whole %+v", limit, got, whole)
+			}
 		}
 	})
 }

@@ -46,7 +46,7 @@ func parseCases(t testing.TB) []parseCase {
 		{name: "query only path", input: "GET /?a=1 HTTP/1.1\r\n\r\n", want: Complete, path: "/"},
 		{name: "empty header value", input: "GET / HTTP/1.1\r\nX-Empty:\r\n\r\n", want: Complete, path: "/"},
 		{name: "Content-Length 0", input: "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", want: Complete, path: "/"},
-		{name: "exactly max head", input: headOfLength(t, MaxHeadBytes), want: Complete, path: "/"},
+		{name: "exactly max head", input: headOfLength(t, ReadBufferBytes), want: Complete, path: "/"},
 
 		{name: "empty input", input: "", want: Incomplete},
 		{name: "partial request line", input: "GET /buy HTT", want: Incomplete},
@@ -57,14 +57,15 @@ func parseCases(t testing.TB) []parseCase {
 		{name: "PUT", input: "PUT /buy HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
 		{name: "HEAD", input: "HEAD /buy HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
 		{name: "DELETE", input: "DELETE /buy HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
-		{name: "OPTIONS", input: "OPTIONS /buy HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
+		{name: "OPTIONS is a preflight", input: "OPTIONS /buy HTTP/1.1\r\nOrigin: https://m.example\r\n\r\n", want: Preflight},
+		{name: "OPTIONS incomplete", input: "OPTIONS /buy HTTP/1.1\r\nOrigin: https://m.example\r\n", want: Incomplete},
 		{name: "lower-case get is another method", input: "get / HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
 		{name: "custom token method", input: "X-PURGE! / HTTP/1.1\r\n\r\n", want: MethodNotAllowed},
 		{name: "405 before headers arrive", input: "POST /buy HTTP/1.1\r\nHost:", want: MethodNotAllowed},
 
-		{name: "one byte over max without end", input: strings.Repeat("G", MaxHeadBytes+1), want: HeadTooLarge},
-		{name: "max head without end", input: "GET / HTTP/1.1\r\nX-Pad: " + strings.Repeat("a", MaxHeadBytes), want: HeadTooLarge},
-		{name: "head one byte over max", input: headOfLength(t, MaxHeadBytes+1), want: HeadTooLarge},
+		{name: "one byte over max without end", input: strings.Repeat("G", ReadBufferBytes+1), want: HeadTooLarge},
+		{name: "max head without end", input: "GET / HTTP/1.1\r\nX-Pad: " + strings.Repeat("a", ReadBufferBytes), want: HeadTooLarge},
+		{name: "head one byte over max", input: headOfLength(t, ReadBufferBytes+1), want: HeadTooLarge},
 
 		{name: "body via Content-Length", input: "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", want: BadRequest},
 		{name: "Content-Length not a number", input: "GET / HTTP/1.1\r\nContent-Length: zero\r\n\r\n", want: BadRequest},
@@ -100,7 +101,28 @@ func parseCases(t testing.TB) []parseCase {
 		{name: "bare CR in header value", input: "GET / HTTP/1.1\r\nX-A: b\rc\r\n\r\n", want: BadRequest},
 		{name: "NUL in header value", input: "GET / HTTP/1.1\r\nX-A: b\x00c\r\n\r\n", want: BadRequest},
 		{name: "too many Cookie headers", input: "GET / HTTP/1.1\r\n" + strings.Repeat("Cookie: a=1\r\n", MaxCookieHeaders+1) + "\r\n", want: BadRequest},
-		{name: "error before limit wins", input: "GET / HTTP/1.1\r\nbad\r\n" + strings.Repeat("a", MaxHeadBytes), want: BadRequest},
+
+		// No guessing: a request two readers could read differently is 400.
+		{name: "duplicate sku", input: "GET /buy?sku=a&token=t&sku=b HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate sku same value", input: "GET /buy?sku=a&sku=a HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate sku by escape", input: "GET /buy?sku=a&%73ku=b HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate token", input: "GET /buy?token=a&sku=s&token=b HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate uid", input: "GET /buy?uid=1&uid=2 HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate captcha", input: "GET /buy?captcha=1&captcha HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "duplicate other param is fine", input: "GET /buy?utm=1&utm=2&sku=a HTTP/1.1\r\n\r\n", want: Complete, path: "/buy"},
+		{name: "two sk cookies in one header", input: "GET / HTTP/1.1\r\nCookie: sk=a; b=1; sk=b\r\n\r\n", want: BadRequest},
+		{name: "two sk cookies, same value", input: "GET / HTTP/1.1\r\nCookie: sk=a; sk=a\r\n\r\n", want: BadRequest},
+		{name: "sk cookies across headers", input: "GET / HTTP/1.1\r\nCookie: sk=first\r\nCookie: sk=second\r\n\r\n", want: BadRequest},
+		{name: "token in query and cookie differ", input: "GET /buy?token=a HTTP/1.1\r\nCookie: sk=b\r\n\r\n", want: BadRequest},
+		{name: "token in query and cookie agree", input: "GET /buy?token=a HTTP/1.1\r\nCookie: sk=a\r\n\r\n", want: Complete, path: "/buy"},
+		{name: "token in query and quoted cookie agree", input: "GET /buy?token=a HTTP/1.1\r\nCookie: sk=\"a\"\r\n\r\n", want: Complete, path: "/buy"},
+		{name: "duplicate Host", input: "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", want: BadRequest},
+		{name: "duplicate Origin", input: "GET / HTTP/1.1\r\nOrigin: https://a\r\nOrigin: https://b\r\n\r\n", want: BadRequest},
+		{name: "non-ASCII byte in path", input: "GET /b\xc3\xbcy HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "non-ASCII byte in query", input: "GET /buy?sku=\xff HTTP/1.1\r\n\r\n", want: BadRequest},
+		{name: "escaped non-ASCII is fine", input: "GET /buy?k=%C3%BC HTTP/1.1\r\n\r\n", want: Complete, path: "/buy"},
+		{name: "too many X-Forwarded-For", input: "GET / HTTP/1.1\r\n" + strings.Repeat("X-Forwarded-For: 1.2.3.4\r\n", MaxForwardedHeaders+1) + "\r\n", want: BadRequest},
+		{name: "error before limit wins", input: "GET / HTTP/1.1\r\nbad\r\n" + strings.Repeat("a", ReadBufferBytes), want: BadRequest},
 	}
 }
 
@@ -108,7 +130,7 @@ func TestParse(t *testing.T) {
 	for _, tc := range parseCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			var r Request
-			got := r.Parse([]byte(tc.input), MaxHeadBytes)
+			got := r.Parse([]byte(tc.input), ReadBufferBytes)
 			if got != tc.want {
 				t.Fatalf("Parse(%q) = %v, want %v", tc.input, got, tc.want)
 			}
@@ -132,14 +154,14 @@ func TestParse(t *testing.T) {
 // TestParseEveryPrefixIsIncomplete checks that a valid request split at any
 // point never looks finished or broken, since TCP may deliver it that way.
 func TestParseEveryPrefixIsIncomplete(t *testing.T) {
-	for _, input := range []string{typicalRequest, "GET / HTTP/1.0\n\n", headOfLength(t, MaxHeadBytes)} {
+	for _, input := range []string{typicalRequest, "GET / HTTP/1.0\n\n", headOfLength(t, ReadBufferBytes)} {
 		var r Request
 		for n := range len(input) {
-			if got := r.Parse([]byte(input[:n]), MaxHeadBytes); got != Incomplete {
+			if got := r.Parse([]byte(input[:n]), ReadBufferBytes); got != Incomplete {
 				t.Fatalf("Parse(prefix of %d/%d bytes %q) = %v, want Incomplete", n, len(input), input[:n], got)
 			}
 		}
-		if got := r.Parse([]byte(input), MaxHeadBytes); got != Complete {
+		if got := r.Parse([]byte(input), ReadBufferBytes); got != Complete {
 			t.Fatalf("Parse(full %q) = %v, want Complete", input, got)
 		}
 	}
@@ -154,21 +176,21 @@ func TestParseCustomLimit(t *testing.T) {
 	if got := r.Parse(head, len(head)-1); got != HeadTooLarge {
 		t.Errorf("limit one below head: got %v, want HeadTooLarge", got)
 	}
-	if got := r.Parse([]byte(headOfLength(t, MaxHeadBytes)), 0); got != Complete {
-		t.Errorf("limit 0 should mean MaxHeadBytes: got %v", got)
+	if got := r.Parse([]byte(headOfLength(t, ReadBufferBytes)), 0); got != Complete {
+		t.Errorf("limit 0 should mean ReadBufferBytes: got %v", got)
 	}
-	long := []byte("GET /?q=" + strings.Repeat("x", MaxHeadBytes) + " HTTP/1.1\r\n\r\n")
-	if got := r.Parse(long, 4*MaxHeadBytes); got != HeadTooLarge {
+	long := []byte("GET /?q=" + strings.Repeat("x", ReadBufferBytes) + " HTTP/1.1\r\n\r\n")
+	if got := r.Parse(long, 4*ReadBufferBytes); got != HeadTooLarge {
 		t.Errorf("query larger than scratch: got %v, want HeadTooLarge", got)
 	}
 }
 
 func TestParseReuseForgetsPreviousRequest(t *testing.T) {
 	var r Request
-	if r.Parse([]byte("GET /a?x=1 HTTP/1.1\r\nCookie: sk=t\r\n\r\n"), MaxHeadBytes) != Complete {
+	if r.Parse([]byte("GET /a?x=1 HTTP/1.1\r\nCookie: sk=t\r\n\r\n"), ReadBufferBytes) != Complete {
 		t.Fatal("first parse failed")
 	}
-	if r.Parse([]byte("GET /b HTTP/1.1\r\n\r\n"), MaxHeadBytes) != Complete {
+	if r.Parse([]byte("GET /b HTTP/1.1\r\n\r\n"), ReadBufferBytes) != Complete {
 		t.Fatal("second parse failed")
 	}
 	if _, ok := r.Query("x"); ok {
@@ -219,7 +241,7 @@ func TestQuery(t *testing.T) {
 	for _, tc := range cases {
 		var r Request
 		input := "GET " + tc.target + " HTTP/1.1\r\n\r\n"
-		if got := r.Parse([]byte(input), MaxHeadBytes); got != Complete {
+		if got := r.Parse([]byte(input), ReadBufferBytes); got != Complete {
 			t.Fatalf("Parse(%q) = %v", input, got)
 		}
 		got, ok := r.Query(tc.name)
@@ -244,7 +266,7 @@ func TestCookie(t *testing.T) {
 		{"Cookie: sk=tok\r\n", "sk", "tok", true},
 		{"cookie:sk=tok;other=x\r\n", "other", "x", true},
 		{"Cookie: a=1\r\nCookie: sk=second\r\n", "sk", "second", true},
-		{"Cookie: sk=first\r\nCookie: sk=second\r\n", "sk", "first", true},
+		{"Cookie: a=first\r\nCookie: a=second\r\n", "a", "first", true},
 		{"Cookie: sk=\"quoted\"\r\n", "sk", "quoted", true},
 		{"Cookie: sk=\r\n", "sk", "", true},
 		{"Cookie: junk; sk=tok\r\n", "sk", "tok", true},
@@ -256,7 +278,7 @@ func TestCookie(t *testing.T) {
 	for _, tc := range cases {
 		var r Request
 		input := "GET / HTTP/1.1\r\n" + tc.headers + "\r\n"
-		if got := r.Parse([]byte(input), MaxHeadBytes); got != Complete {
+		if got := r.Parse([]byte(input), ReadBufferBytes); got != Complete {
 			t.Fatalf("Parse(%q) = %v", input, got)
 		}
 		got, ok := r.Cookie(tc.name)
@@ -272,7 +294,7 @@ func TestParseDoesNotAllocate(t *testing.T) {
 	buf := []byte(typicalRequest)
 	var r Request
 	allocs := testing.AllocsPerRun(1000, func() {
-		if r.Parse(buf, MaxHeadBytes) != Complete {
+		if r.Parse(buf, ReadBufferBytes) != Complete {
 			t.Fatal("parse failed")
 		}
 		if _, ok := r.Query("sku"); !ok {
@@ -297,7 +319,7 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {
-		if r.Parse(buf, MaxHeadBytes) != Complete {
+		if r.Parse(buf, ReadBufferBytes) != Complete {
 			b.Fatal("parse failed")
 		}
 		_, _ = r.Query("sku")
@@ -308,8 +330,32 @@ func BenchmarkParse(b *testing.B) {
 func TestParseMinorVersion(t *testing.T) {
 	var r Request
 	for input, want := range map[string]int{"GET / HTTP/1.0\r\n\r\n": 0, "GET / HTTP/1.1\r\n\r\n": 1} {
-		if r.Parse([]byte(input), MaxHeadBytes) != Complete || r.MinorVersion() != want {
+		if r.Parse([]byte(input), ReadBufferBytes) != Complete || r.MinorVersion() != want {
 			t.Errorf("Parse(%q): MinorVersion() = %d, want %d", input, r.MinorVersion(), want)
 		}
+	}
+}
+
+func TestParseHeadIsMarked(t *testing.T) {
+	var r Request
+	if out := r.Parse([]byte("HEAD /buy HTTP/1.1\r\n\r\n"), 0); out != MethodNotAllowed || !r.IsHead() {
+		t.Fatalf("HEAD: %v, IsHead %v", out, r.IsHead())
+	}
+	if out := r.Parse([]byte("POST /buy HTTP/1.1\r\n\r\n"), 0); out != MethodNotAllowed || r.IsHead() {
+		t.Fatalf("POST: %v, IsHead %v", out, r.IsHead())
+	}
+}
+
+func TestParseKeepsHostOriginForwarded(t *testing.T) {
+	var r Request
+	in := "GET / HTTP/1.1\r\nHost:  shop.example \r\nOrigin: https://m.example\r\nX-Forwarded-For: 1.2.3.4, 5.6.7.8\r\nX-Forwarded-For: 9.9.9.9\r\n\r\n"
+	if out := r.Parse([]byte(in), 0); out != Complete {
+		t.Fatal(out)
+	}
+	if string(r.Host()) != "shop.example" || string(r.Origin()) != "https://m.example" {
+		t.Errorf("Host %q Origin %q", r.Host(), r.Origin())
+	}
+	if f := r.ForwardedFor(); len(f) != 2 || string(f[0]) != "1.2.3.4, 5.6.7.8" || string(f[1]) != "9.9.9.9" {
+		t.Errorf("ForwardedFor %q", f)
 	}
 }

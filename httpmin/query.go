@@ -18,7 +18,7 @@ type queryParam struct {
 // segments ("a=1&&b=2") are skipped, as browsers and Go's net/url do.
 func (r *Request) parseQuery(raw []byte) Outcome {
 	if len(raw) > len(r.scratch) {
-		// Only reachable when the caller raised maxHead above MaxHeadBytes.
+		// Only reachable when the read buffer is larger than MaxQueryBytes.
 		return HeadTooLarge
 	}
 	w := 0
@@ -50,9 +50,40 @@ func (r *Request) parseQuery(raw []byte) Outcome {
 			return BadRequest
 		}
 		p.valueEnd = uint16(w)
+		if r.duplicateParam(p) {
+			return BadRequest
+		}
 		r.nParams++
 	}
 	return Complete
+}
+
+// singleParams are the parameters that decide who buys what; a second
+// copy of any of them would make the answer depend on which copy a layer
+// reads, so such a request is refused rather than guessed.
+var singleParams = [...]string{"sku", "token", "uid", "captcha"}
+
+// duplicateParam reports whether p, not yet counted, repeats one of the
+// singleParams already decoded.
+func (r *Request) duplicateParam(p *queryParam) bool {
+	key := r.scratch[p.keyStart:p.keyEnd]
+	single := false
+	for _, name := range singleParams {
+		if string(key) == name {
+			single = true
+			break
+		}
+	}
+	if !single {
+		return false
+	}
+	for i := range r.nParams {
+		q := &r.params[i]
+		if string(r.scratch[q.keyStart:q.keyEnd]) == string(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeInto percent-decodes src into scratch at w, turning '+' into a space

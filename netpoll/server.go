@@ -263,7 +263,7 @@ func (s *Server) floor(c gnet.Conn, buf []byte) gnet.Action {
 
 func resultOf(o httpmin.Outcome) engine.Result {
 	switch o {
-	case httpmin.MethodNotAllowed:
+	case httpmin.MethodNotAllowed, httpmin.Preflight:
 		return engine.MethodNotAllowed
 	case httpmin.HeadTooLarge:
 		return engine.HeaderTooLarge

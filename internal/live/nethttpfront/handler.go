@@ -29,7 +29,7 @@ type exchange struct {
 
 var exchangePool = sync.Pool{New: func() any {
 	return &exchange{
-		head: make([]byte, 0, httpmin.MaxHeadBytes),
+		head: make([]byte, 0, httpmin.ReadBufferBytes),
 		out:  make([]byte, 0, replyBufferBytes),
 		done: make(chan struct{}, 1),
 	}
@@ -60,7 +60,7 @@ func (s *Server) serve(x *exchange, r *http.Request) []byte {
 	x.req.Reset()
 	switch o := x.req.Parse(x.head, s.opts.MaxHeadBytes); o {
 	case httpmin.Complete:
-	case httpmin.MethodNotAllowed:
+	case httpmin.MethodNotAllowed, httpmin.Preflight:
 		return gate.Encode(x.out[:0], engine.MethodNotAllowed)
 	case httpmin.HeadTooLarge:
 		return gate.Encode(x.out[:0], engine.HeaderTooLarge)
