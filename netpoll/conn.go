@@ -23,16 +23,18 @@ const (
 const replyBufferBytes = 1280
 
 // connCtx is what the front end keeps per connection. Contexts are pooled:
-// gen tells a timing-wheel entry for an earlier connection from this one.
+// gen tells a timing-wheel entry for an earlier connection from this one. A
+// context whose attempt is queued on a shard goes back to the pool only
+// after the shard's reply arrived, so a reply always reaches the connection
+// that asked: no tag is needed to detect a stale one.
 type connCtx struct {
-	srv     *Server
-	c       gnet.Conn
-	gen     atomic.Uint64
-	state   atomic.Uint32
-	pending gate.Pending
-	out     []byte  // the encoded reply, filled on the shard goroutine
-	outBuf  *[]byte // the pooled buffer out lives in
-	partial *[]byte // the request head so far, when it came in pieces
+	srv      *Server
+	c        gnet.Conn
+	gen      atomic.Uint64
+	state    atomic.Uint32
+	pending  gate.Pending
+	decision engine.Decision // the shard's answer, stored by Reply before stateReplied
+	partial  *[]byte         // the request head so far, when it came in pieces
 
 	wheelSecond int64 // where the idle wheel filed this connection
 	wheelIndex  int
@@ -56,11 +58,6 @@ func newConnCtx(srv *Server, c gnet.Conn) *connCtx {
 }
 
 func (x *connCtx) free() {
-	if x.outBuf != nil {
-		*x.outBuf = x.out[:0]
-		replyPool.Put(x.outBuf)
-		x.out, x.outBuf = nil, nil
-	}
 	x.dropPartial()
 	x.c = nil
 	x.pending = gate.Pending{}
@@ -68,18 +65,16 @@ func (x *connCtx) free() {
 }
 
 // Reply is the shard's answer to a queued attempt; it runs on the shard's
-// goroutine. The answer is encoded here, then the event loop is woken to
-// write it, since only the loop may write to the connection synchronously.
-func (x *connCtx) Reply(tag uint64, d *engine.Decision) {
+// goroutine, the per-SKU serial path, so it only keeps the decision and
+// wakes the event loop, which encodes and writes it (writeReply).
+func (x *connCtx) Reply(d *engine.Decision) {
+	x.decision = *d
 	conn := x.c // read before publishing stateReplied: after it, x may be freed
-	x.outBuf = replyPool.Get().(*[]byte)
-	x.out = x.srv.gate.Answer(&x.pending, d, (*x.outBuf)[:0])
-	x.srv.queued.Add(-1)
 	for {
 		old := x.state.Load()
 		if x.state.CompareAndSwap(old, old|stateReplied) {
 			if old&stateClosed != 0 {
-				x.free() // the peer left while we decided; nobody to tell
+				x.abandon() // the peer left while we decided; nobody to tell
 				return
 			}
 			break
@@ -88,15 +83,40 @@ func (x *connCtx) Reply(tag uint64, d *engine.Decision) {
 	_ = conn.Wake(nil)
 }
 
+// writeReply encodes the shard's decision and writes it; it runs on the
+// event loop once Reply has published stateReplied. The attempt stops
+// counting as queued only here, once its answer is in the socket, so that a
+// drain waits for the write and not merely for the shard.
+func (x *connCtx) writeReply(c gnet.Conn) {
+	bp := replyPool.Get().(*[]byte)
+	out := x.srv.gate.Answer(&x.pending, &x.decision, (*bp)[:0])
+	_, _ = c.Write(out) // gnet copies what it cannot send at once
+	*bp = out[:0]
+	replyPool.Put(bp)
+	x.srv.queued.Add(-1)
+	x.state.Store(0) // answered: the shard holds nothing any more
+}
+
+// abandon ends a queued attempt whose answer can no longer be written, and
+// frees the context.
+func (x *connCtx) abandon() {
+	x.srv.gate.Forget(&x.pending)
+	x.srv.queued.Add(-1)
+	x.free()
+}
+
 // closed records the connection's close; it runs on the event loop.
 func (x *connCtx) closed() {
 	for {
 		old := x.state.Load()
 		if x.state.CompareAndSwap(old, old|stateClosed) {
-			if old&stateQueued != 0 && old&stateReplied == 0 {
-				return // the shard still holds it; Reply frees it
+			switch {
+			case old&stateQueued == 0:
+				x.free()
+			case old&stateReplied != 0:
+				x.abandon() // replied, but the wake came after the close
 			}
-			x.free()
+			// Otherwise the shard still holds it; Reply abandons it.
 			return
 		}
 	}

@@ -180,7 +180,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	st := x.state.Load()
 	if st&stateReplied != 0 {
-		_, _ = c.Write(x.out)
+		x.writeReply(c)
 		return gnet.Close
 	}
 	if st&stateQueued != 0 {
@@ -214,13 +214,17 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	default:
 		return s.writeResult(c, resultOf(outcome))
 	}
+	// Count the attempt before looking at draining: Drain sets draining
+	// before it reads the count, so either it waits for this attempt or
+	// this attempt sees draining.
+	s.queued.Add(1)
 	if s.draining.Load() {
+		s.queued.Add(-1)
 		return s.writeResult(c, engine.Unavailable)
 	}
 	x.state.Store(stateQueued) // before Serve: the reply may arrive before Serve returns
-	s.queued.Add(1)
 	bp := replyPool.Get().(*[]byte)
-	resp, queued := s.gate.Serve(req, remoteAddr(c), time.Now().UnixNano(), x, x.gen.Load(), &x.pending, (*bp)[:0])
+	resp, queued := s.gate.Serve(req, remoteAddr(c), time.Now().UnixNano(), x, &x.pending, (*bp)[:0])
 	if queued {
 		replyPool.Put(bp)
 		_, _ = c.Discard(-1)

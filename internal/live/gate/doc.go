@@ -1,7 +1,8 @@
 // Package gate is the front end's decision layer, shared by every front end
 // (the gnet event loop in netpoll, and the net/http comparison front end): it
 // turns a parsed request into either an immediate response or a task on a
-// shard's inbox, and encodes the shard's later decision.
+// shard's inbox, and encodes the shard's later decision on the front end's
+// goroutine.
 //
 // Everything here runs on the caller's goroutine — for netpoll, an event
 // loop — so it only does cheap, non-blocking work: route lookup, token check,
@@ -14,7 +15,10 @@
 // Usage from a front end:
 //
 //	var p gate.Pending
-//	resp, queued := g.Serve(&req, clientAddr, nowUnixNano, replier, tag, &p, buf[:0])
+//	resp, queued := g.Serve(&req, clientAddr, nowUnixNano, replier, &p, buf[:0])
 //	if !queued { write resp and close }
-//	// later, in replier.Reply(tag, d): out := g.Answer(&p, d, buf[:0]); write out and close
+//	// replier.Reply(d), on the shard's goroutine: keep *d, wake the front end.
+//	// Then, on the front end's goroutine:
+//	out := g.Answer(&p, &kept, buf[:0]) // write out and close
+//	// or, if the client left meanwhile: g.Forget(&p)
 package gate

@@ -101,16 +101,17 @@ var (
 
 // Serve handles one complete request head. It either appends a whole
 // response to out and returns it with queued false, or hands the attempt to
-// a shard and returns queued true; the shard then calls to.Reply(tag, d) and
-// the front end encodes the answer with Answer(p, d, ...). client is the
+// a shard and returns queued true; the shard then calls to.Reply(d), and the
+// front end, back on its own goroutine, encodes the answer with
+// Answer(p, d, ...), or calls Forget(p) when the client left. client is the
 // peer's address, nowUnixNano the current time.
-func (g *Gate) Serve(req *httpmin.Request, client netip.Addr, nowUnixNano int64, to shardloop.Replier, tag uint64, p *Pending, out []byte) ([]byte, bool) {
+func (g *Gate) Serve(req *httpmin.Request, client netip.Addr, nowUnixNano int64, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	path := req.Path()
 	switch {
 	case bytes.Equal(path, pathBuy):
-		return g.attempt(req, client, nowUnixNano, engine.Buy, to, tag, p, out)
+		return g.attempt(req, client, nowUnixNano, engine.Buy, to, p, out)
 	case bytes.Equal(path, pathResult):
-		return g.attempt(req, client, nowUnixNano, engine.Lookup, to, tag, p, out)
+		return g.attempt(req, client, nowUnixNano, engine.Lookup, to, p, out)
 	case bytes.Equal(path, pathStock):
 		return g.stock(req, nowUnixNano, out), false
 	case bytes.Equal(path, pathHealthz):
@@ -121,7 +122,7 @@ func (g *Gate) Serve(req *httpmin.Request, client netip.Addr, nowUnixNano int64,
 
 // attempt runs the cheap checks in the order that costs least first, then
 // queues the attempt on its shard.
-func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, tag uint64, p *Pending, out []byte) ([]byte, bool) {
+func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	sku, ok := req.Query("sku")
 	if !ok || !validSKU(sku) {
 		return simple(out, engine.BadRequest), false
@@ -187,7 +188,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		return g.busy(out, g.retryMs), false
 	}
 	*p = Pending{route: r, uid: uid, kind: kind}
-	task := shardloop.Task{Attempt: engine.Attempt{Kind: kind, UID: uid, Client: client}, To: to, Tag: tag}
+	task := shardloop.Task{Attempt: engine.Attempt{Kind: kind, UID: uid, Client: client}, To: to}
 	if !r.Loop.Offer(task) {
 		g.inflight.release(uid)
 		return g.busy(out, g.retryMs), false
@@ -196,7 +197,8 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 }
 
 // Answer encodes the shard's decision for a queued request and ends the
-// uid's in-flight attempt.
+// uid's in-flight attempt. Front ends call it on their own goroutine, not
+// the shard's, so that encoding does not lengthen the per-SKU serial path.
 func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
 	g.inflight.release(p.uid)
 	if p.kind == engine.Lookup && d.Result == engine.None {
@@ -204,6 +206,10 @@ func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
 	}
 	return g.encode(out, p.route, p.uid, d)
 }
+
+// Forget ends the uid's in-flight attempt of a queued request whose answer
+// will never be written, because its client left before the shard replied.
+func (g *Gate) Forget(p *Pending) { g.inflight.release(p.uid) }
 
 // authenticate returns the caller's uid, or the result that refuses it.
 func (g *Gate) authenticate(req *httpmin.Request, now int64) (uint64, engine.Result) {

@@ -19,7 +19,7 @@ const secret = "gate-test-secret-0123456789"
 
 type nopReplier struct{}
 
-func (nopReplier) Reply(uint64, *engine.Decision) {}
+func (nopReplier) Reply(*engine.Decision) {}
 
 // newGate returns a gate over one SKU with the given stock; its loop is not
 // running, so queued attempts stay in the inbox (queue = 1).
@@ -79,7 +79,7 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 	out := make([]byte, 0, 2048)
 	var p Pending
 	// Fill the inbox (queue = 1) so that the next attempt meets tier 2.
-	if _, queued := g.Serve(parse(t, "/buy?sku=s1&token="+good), client, now, nopReplier{}, 0, &p, out[:0]); !queued {
+	if _, queued := g.Serve(parse(t, "/buy?sku=s1&token="+good), client, now, nopReplier{}, &p, out[:0]); !queued {
 		t.Fatal("first attempt not queued")
 	}
 	other := token.Mint([]byte(secret), 8, time.Now().Add(time.Hour).Unix())
@@ -94,7 +94,7 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		req := parse(t, c.target)
 		var resp []byte
 		allocs := testing.AllocsPerRun(200, func() {
-			resp, _ = g.Serve(req, client, now, nopReplier{}, 0, &p, out[:0])
+			resp, _ = g.Serve(req, client, now, nopReplier{}, &p, out[:0])
 		})
 		if !strings.Contains(string(resp), c.want) {
 			t.Fatalf("%s: %s", c.name, resp)
@@ -122,7 +122,7 @@ func BenchmarkServeUnauthorized(b *testing.B) {
 	now := time.Now().UnixNano()
 	b.ReportAllocs()
 	for b.Loop() {
-		g.Serve(req, netip.Addr{}, now, nopReplier{}, 0, &p, out[:0])
+		g.Serve(req, netip.Addr{}, now, nopReplier{}, &p, out[:0])
 	}
 }
 

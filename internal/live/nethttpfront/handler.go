@@ -18,13 +18,12 @@ const replyBufferBytes = 1280
 // exchange is one request's working set, pooled: the rebuilt head, its
 // parse, the reply buffer, and the replier the shard answers through.
 type exchange struct {
-	head    []byte
-	req     httpmin.Request
-	out     []byte
-	pending gate.Pending
-	answer  []byte
-	done    chan struct{}
-	srv     *Server
+	head     []byte
+	req      httpmin.Request
+	out      []byte
+	pending  gate.Pending
+	decision engine.Decision // the shard's answer, stored by Reply
+	done     chan struct{}
 }
 
 var exchangePool = sync.Pool{New: func() any {
@@ -35,49 +34,59 @@ var exchangePool = sync.Pool{New: func() any {
 	}
 }}
 
-// Reply is the shard's answer; it runs on the shard's goroutine, encodes
-// the answer and wakes the handler, which is blocked in ServeHTTP.
-func (x *exchange) Reply(_ uint64, d *engine.Decision) {
-	x.answer = x.srv.gate.Answer(&x.pending, d, x.out[:0])
+// Reply is the shard's answer; it runs on the shard's goroutine, so it only
+// keeps the decision and wakes the handler, blocked in serve, which encodes
+// it on its own goroutine.
+func (x *exchange) Reply(d *engine.Decision) {
+	x.decision = *d
 	x.done <- struct{}{}
 }
 
 // ServeHTTP answers one request through the gate and closes the connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := exchangePool.Get().(*exchange)
-	x.srv = s
-	resp := s.serve(x, r)
+	resp, queued := s.serve(x, r)
 	writeResponse(w, resp)
-	x.answer, x.pending = nil, gate.Pending{}
+	if queued {
+		// A drain waits for this answer to be in the socket, not merely
+		// decided: Stop closes every connection next.
+		_ = http.NewResponseController(w).Flush()
+		s.queued.Add(-1)
+	}
+	x.pending = gate.Pending{}
 	exchangePool.Put(x)
 }
 
 // serve returns the encoded response, waiting for the shard when the gate
-// queued the attempt. The handler always waits for a queued reply, even
-// when the client left, so a pooled exchange never receives a stale one.
-func (s *Server) serve(x *exchange, r *http.Request) []byte {
+// queued the attempt, and whether it did; a queued attempt is still counted
+// in s.queued. The handler always waits for a queued reply, even when the
+// client left, so a pooled exchange never receives a stale one.
+func (s *Server) serve(x *exchange, r *http.Request) ([]byte, bool) {
 	x.head = appendHead(x.head[:0], r)
 	x.req.Reset()
 	switch o := x.req.Parse(x.head, s.opts.MaxHeadBytes); o {
 	case httpmin.Complete:
 	case httpmin.MethodNotAllowed, httpmin.Preflight:
-		return gate.Encode(x.out[:0], engine.MethodNotAllowed)
+		return gate.Encode(x.out[:0], engine.MethodNotAllowed), false
 	case httpmin.HeadTooLarge:
-		return gate.Encode(x.out[:0], engine.HeaderTooLarge)
+		return gate.Encode(x.out[:0], engine.HeaderTooLarge), false
 	default:
-		return gate.Encode(x.out[:0], engine.BadRequest)
+		return gate.Encode(x.out[:0], engine.BadRequest), false
 	}
-	if s.draining.Load() {
-		return gate.Encode(x.out[:0], engine.Unavailable)
-	}
+	// Counted before draining is read: Drain sets draining before it reads
+	// the count, so either it waits for this attempt or this one sees it.
 	s.queued.Add(1)
-	defer s.queued.Add(-1)
-	resp, queued := s.gate.Serve(&x.req, clientAddr(r), time.Now().UnixNano(), x, 0, &x.pending, x.out[:0])
+	if s.draining.Load() {
+		s.queued.Add(-1)
+		return gate.Encode(x.out[:0], engine.Unavailable), false
+	}
+	resp, queued := s.gate.Serve(&x.req, clientAddr(r), time.Now().UnixNano(), x, &x.pending, x.out[:0])
 	if !queued {
-		return resp
+		s.queued.Add(-1)
+		return resp, false
 	}
 	<-x.done
-	return x.answer
+	return s.gate.Answer(&x.pending, &x.decision, x.out[:0]), true
 }
 
 // appendHead rebuilds what the gate reads from a request — the request line

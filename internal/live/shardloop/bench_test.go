@@ -47,7 +47,7 @@ func (s *durableSlot) offer() {
 	}
 }
 
-func (s *durableSlot) Reply(_ uint64, d *engine.Decision) {
+func (s *durableSlot) Reply(d *engine.Decision) {
 	s.sku.lat = append(s.sku.lat, time.Since(s.offered))
 	if d.Result == engine.Won {
 		s.sku.won++

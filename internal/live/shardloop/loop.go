@@ -1,19 +1,23 @@
 package shardloop
 
 import (
-	"errors"
 	"sync"
-	"sync/atomic"
 
 	"seckill/engine"
 )
 
-// Replier receives a shard's decision for a task it offered. Reply is called
-// on the shard's goroutine and must not block: it encodes the answer and
-// hands it to the connection asynchronously. Tag is returned as it was given,
-// so a replier can tell a stale reply from a current one.
+// Replier receives a shard's decision for a task it offered, exactly once
+// per task that Offer accepted. Reply runs on the shard's goroutine, the
+// per-SKU serial path, so it must only store the decision and wake its front
+// end: encoding, releasing the uid and writing happen on the front end's own
+// goroutine. d is valid only during the call.
+//
+// There is no tag to tell a stale reply from a current one: a front end must
+// not reuse a Replier whose task is still queued (netpoll's connection
+// context and nethttpfront's exchange both wait for the reply before they go
+// back to their pools), so a Replier is never answered for someone else.
 type Replier interface {
-	Reply(tag uint64, d *engine.Decision)
+	Reply(d *engine.Decision)
 }
 
 // Store persists wins. AppendWins returns only once the wins are durable, or
@@ -26,11 +30,7 @@ type Store interface {
 type Task struct {
 	Attempt engine.Attempt
 	To      Replier
-	Tag     uint64
 }
-
-// ErrClosed is returned by Offer once the loop is shutting down.
-var ErrClosed = errors.New("shardloop: closed")
 
 // Loop drives one shard. Create it with New, start Run on its own goroutine,
 // Offer tasks from anywhere, and Close it once no front end Offers any more.
@@ -42,9 +42,13 @@ type Loop struct {
 	batchMax int
 	pub      Public
 
-	closeOnce sync.Once
-	closed    atomic.Bool
-	done      chan struct{}
+	// closeMu orders Offer's send against Close's close of the inbox:
+	// Offers hold it shared, Close exclusively, so no send can meet a
+	// closed channel and every accepted task is in the inbox before Run
+	// sees it closed.
+	closeMu sync.RWMutex
+	closed  bool
+	done    chan struct{}
 
 	batch     []Task
 	decisions []engine.Decision
@@ -81,7 +85,9 @@ func (l *Loop) Spec() *engine.Spec { return l.shard.Spec() }
 // Offer hands t to the shard without blocking. It returns false when the
 // inbox is full (the attempt gets busy) or the loop is closed.
 func (l *Loop) Offer(t Task) bool {
-	if l.closed.Load() {
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.closed {
 		return false
 	}
 	select {
@@ -103,13 +109,14 @@ func (l *Loop) FrozenWinner(uid uint64) (engine.Decision, bool) {
 }
 
 // Close stops accepting tasks; Run answers what is already queued and
-// returns. The caller must have stopped every front end that Offers first,
-// so that no Offer races with the channel's close.
+// returns. It may race with Offers: those that come after it return false.
 func (l *Loop) Close() {
-	l.closeOnce.Do(func() {
-		l.closed.Store(true)
+	l.closeMu.Lock()
+	defer l.closeMu.Unlock()
+	if !l.closed {
+		l.closed = true
 		close(l.inbox)
-	})
+	}
 }
 
 // Done is closed when Run has returned.
@@ -180,7 +187,7 @@ func (l *Loop) step() {
 			*d = engine.Decision{Result: engine.Unavailable}
 		}
 		t := &l.batch[i]
-		t.To.Reply(t.Tag, d)
+		t.To.Reply(d)
 		t.To = nil // drop the reference so a closed connection can be collected
 	}
 }

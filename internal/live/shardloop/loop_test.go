@@ -48,7 +48,7 @@ type checkingReplier struct {
 	replies chan engine.Decision
 }
 
-func (r *checkingReplier) Reply(_ uint64, d *engine.Decision) {
+func (r *checkingReplier) Reply(d *engine.Decision) {
 	if d.Result.RevealsWin() && !r.store.isCommitted(d.Seq) {
 		r.t.Errorf("reply %v seq %d before its commit returned", d.Result, d.Seq)
 	}
