@@ -10,15 +10,19 @@ import (
 	"seckill/internal/live/token"
 )
 
-// chanReplier hands each shard decision to the test with its tag.
-type chanReplier chan taggedDecision
+// chanReplier hands the shard's decision for one request to the test,
+// labelled with the request's uid.
+type chanReplier struct {
+	uid uint64
+	c   chan taggedDecision
+}
 
 type taggedDecision struct {
 	tag uint64
 	d   engine.Decision
 }
 
-func (c chanReplier) Reply(tag uint64, d *engine.Decision) { c <- taggedDecision{tag, *d} }
+func (r chanReplier) Reply(d *engine.Decision) { r.c <- taggedDecision{r.uid, *d} }
 
 // TestOneAttemptInFlightPerUID: while a uid's attempt waits in its shard's
 // inbox, the same uid's next attempt (buy or lookup) gets busy although the
@@ -30,13 +34,13 @@ func TestOneAttemptInFlightPerUID(t *testing.T) {
 	client := netip.MustParseAddr("127.0.0.1")
 	now := time.Now().UnixNano()
 	exp := time.Now().Add(time.Hour).Unix()
-	replies := make(chanReplier, 4)
+	replies := make(chan taggedDecision, 4)
 	pending := map[uint64]*Pending{}
 	serve := func(path string, uid uint64) (string, bool) {
 		t.Helper()
 		p := new(Pending)
 		tok := token.Mint([]byte(secret), uid, exp)
-		resp, queued := g.Serve(parse(t, path+"?sku=s1&token="+tok), client, now, replies, uid, p, nil)
+		resp, queued := g.Serve(parse(t, path+"?sku=s1&token="+tok), client, now, chanReplier{uid, replies}, p, nil)
 		if queued {
 			pending[uid] = p
 		}
