@@ -153,10 +153,7 @@ func (s *Shard) Step(a *Attempt) Decision {
 		return Decision{Result: SoldOut}
 	}
 	if s.spec.ReleasePerSec > 0 {
-		second := floorDiv(a.NowUnixNano, 1e9)
-		if second != s.releaseSecond {
-			s.releaseSecond, s.releasedThisSec = second, 0
-		}
+		second := s.releaseIn(a.NowUnixNano)
 		if s.releasedThisSec >= s.spec.ReleasePerSec {
 			retryMs := ((second+1)*1e9 - a.NowUnixNano + 1e6 - 1) / 1e6
 			return Decision{Result: Busy, RetryMs: retryMs}
@@ -299,10 +296,26 @@ func (s *Shard) Apply(w *Win) error {
 			return fmt.Errorf("%w: %s uid %d won in shard %d and %d", ErrDuplicate, w.Activity, w.UID, holder, s.spec.Index)
 		}
 	}
+	if s.spec.ReleasePerSec > 0 {
+		// A restart within the second keeps counting that second's
+		// releases, or it could release release_per_sec more.
+		s.releaseIn(w.TimeUnixNano)
+		s.releasedThisSec++
+	}
 	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[w.UID] = seq
 	s.durable = seq
 	return nil
+}
+
+// releaseIn moves the release count to the second holding t (starting it
+// at zero when that is a new second) and returns that second.
+func (s *Shard) releaseIn(t int64) int64 {
+	second := floorDiv(t, 1e9)
+	if second != s.releaseSecond {
+		s.releaseSecond, s.releasedThisSec = second, 0
+	}
+	return second
 }
 
 // ChainHead is the hash of the last win, the value an operator publishes so

@@ -79,6 +79,35 @@ func TestBusyRetryMs(t *testing.T) {
 	}
 }
 
+// TestRecoveryKeepsReleaseCount: wins Applied at recovery count toward the
+// release rate of their second, so a restart within that second does not
+// release release_per_sec more (found by the simulation, seed 1).
+func TestRecoveryKeepsReleaseCount(t *testing.T) {
+	spec := testSpec()
+	spec.ReleasePerSec, spec.Quota = 2, 10
+	signer := NewTicketSigner([]byte("k"))
+	live := NewShard(spec, signer, nil, nil)
+	live.Step(&Attempt{UID: 1, NowUnixNano: 10.9e9})
+	live.Step(&Attempt{UID: 2, NowUnixNano: 11.1e9})
+	recovered := NewShard(spec, signer, nil, nil)
+	for seq := uint64(1); seq <= live.Sold(); seq++ {
+		var w Win
+		live.WinAt(seq, &w)
+		if err := recovered.Apply(&w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, st := range []struct {
+		uid  uint64
+		now  int64
+		want Result
+	}{{3, 11.2e9, Won}, {4, 11.3e9, Busy}, {4, 12e9, Won}} {
+		if d := recovered.Step(&Attempt{UID: st.uid, NowUnixNano: st.now}); d.Result != st.want {
+			t.Fatalf("uid %d at %d: %v, want %v", st.uid, st.now, d.Result, st.want)
+		}
+	}
+}
+
 // TestActivityLimitAcrossShards: two shards of one activity share Claims, so
 // one user wins at most one of them.
 func TestActivityLimitAcrossShards(t *testing.T) {
