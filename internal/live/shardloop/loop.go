@@ -131,20 +131,25 @@ func (l *Loop) Run() {
 		if !ok {
 			return
 		}
-		l.batch = append(l.batch[:0], t)
-	drain:
-		for len(l.batch) < l.batchMax {
-			select {
-			case t, ok := <-l.inbox:
-				if !ok {
-					break drain
-				}
-				l.batch = append(l.batch, t)
-			default:
-				break drain
-			}
-		}
+		l.fill(t)
 		l.step()
+	}
+}
+
+// fill starts a batch with first and adds what else the inbox holds now, up
+// to batchMax tasks, without waiting for more.
+func (l *Loop) fill(first Task) {
+	l.batch = append(l.batch[:0], first)
+	for len(l.batch) < l.batchMax {
+		select {
+		case t, ok := <-l.inbox:
+			if !ok {
+				return
+			}
+			l.batch = append(l.batch, t)
+		default:
+			return
+		}
 	}
 }
 
