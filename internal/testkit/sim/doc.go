@@ -52,7 +52,7 @@
 //
 // Running it:
 //
-//	go test ./internal/testkit/sim                        # CI: seeds 1..5
+//	go test ./internal/testkit/sim                        # CI: seeds 1..3
 //	go test ./internal/testkit/sim -run TestSimulation -seeds 500   # a longer search
 //	go test ./internal/testkit/sim -run TestSimulation -seed 12     # reproduce one seed
 //	go test ./internal/testkit/sim -run TestSimulation -seed 12 -simlog  # and print its events

@@ -14,10 +14,10 @@ var (
 	traceFlag = flag.Bool("simlog", false, "print every event of the run (use with -seed)")
 )
 
-// ciSeeds is how many seeds CI runs: each takes about 0.8 s, or 7 s under
-// -race, on a 2-core machine at load 20 (measured with -seeds 4 -v), which
-// keeps the package under a minute there.
-const ciSeeds = 5
+// ciSeeds is how many seeds CI runs: about 4 s of CPU each under -race
+// (20 s of user time for five, measured with go test -race -v), so that the
+// package stays near a minute on a shared 2-core machine.
+const ciSeeds = 3
 
 // deterministicSteps keeps the run-twice test short: determinism shows in
 // any run that crashes, faults and restarts a few times.
