@@ -23,6 +23,10 @@ type request struct {
 	// pausedAtOffer is whether the SKU was paused when the gate queued
 	// the attempt: such an attempt must not win.
 	pausedAtOffer bool
+	// replies is where Reply puts the request once decided; decision is
+	// the shard's decision.
+	replies  *decisions
+	decision engine.Decision
 }
 
 // answer is what a buyer reads in a response body.
@@ -77,20 +81,17 @@ func clientOf(uid uint64) netip.Addr {
 	return netip.AddrFrom4([4]byte{10, byte(uid % 3), byte(uid % 127), 1})
 }
 
-// decisions collects the shard's decisions during a StepQueued, on the
-// simulation's own goroutine (the loop is stepped there).
+// decisions collects, in order, the requests a shard answered during a
+// StepQueued, on the simulation's own goroutine (the loop is stepped there).
 type decisions struct {
-	got []decided
+	got []*request
 }
 
-type decided struct {
-	tag uint64
-	d   engine.Decision
-}
-
-// Reply implements shardloop.Replier.
-func (r *decisions) Reply(tag uint64, d *engine.Decision) {
-	r.got = append(r.got, decided{tag: tag, d: *d})
+// Reply implements shardloop.Replier: each queued request is its own
+// replier, as a connection is live.
+func (rq *request) Reply(d *engine.Decision) {
+	rq.decision = *d
+	rq.replies.got = append(rq.replies.got, rq)
 }
 
 // serve hands a request to the gate: the answer now, or queued on a shard.
@@ -99,5 +100,5 @@ func (w *world) serve(rq *request) ([]byte, bool) {
 	if out := w.parsed.Parse(rq.head, 0); out != httpmin.Complete {
 		panic(fmt.Sprintf("sim: request head %q does not parse: %v", rq.head, out))
 	}
-	return w.in.gate.Serve(&w.parsed, clientOf(rq.uid), w.clock.read(), &w.replies, rq.tag, &rq.pending, nil)
+	return w.in.gate.Serve(&w.parsed, clientOf(rq.uid), w.clock.read(), rq, &rq.pending, nil)
 }

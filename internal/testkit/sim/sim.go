@@ -167,7 +167,7 @@ func (w *world) arrivals(n int) error {
 // then a SKU the sale does not have or a request without a uid.
 func (w *world) drawRequest() *request {
 	w.nextTag++
-	rq := &request{tag: w.nextTag, kind: engine.Buy}
+	rq := &request{tag: w.nextTag, kind: engine.Buy, replies: &w.replies}
 	if w.rng.IntN(100) < 15 {
 		rq.kind = engine.Lookup
 	}
@@ -219,14 +219,13 @@ func (w *world) stepLoop(i int) error {
 		return fmt.Errorf("%s: %d attempts queued, but its inbox is empty", w.sale.skus[i].item.SKU, w.pending[i])
 	}
 	w.stats.Batches++
-	for _, r := range w.replies.got {
-		rq := w.queued[r.tag]
-		if rq == nil {
-			return fmt.Errorf("a decision for tag %d, which is not queued", r.tag)
+	for _, rq := range w.replies.got {
+		if w.queued[rq.tag] != rq {
+			return fmt.Errorf("a decision for %q, which is not queued (or was answered before)", rq.head)
 		}
-		delete(w.queued, r.tag)
+		delete(w.queued, rq.tag)
 		w.pending[rq.sku]--
-		resp := w.in.gate.Answer(&rq.pending, &r.d, nil)
+		resp := w.in.gate.Answer(&rq.pending, &rq.decision, nil)
 		if w.rng.IntN(100) < 2 {
 			// The buyer's connection broke before the answer reached it:
 			// it was decided (and, for a win, is durable) but nobody was
