@@ -36,6 +36,13 @@ type Server struct {
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"` // how long a graceful stop may drain
 	RetryAfter      time.Duration `toml:"retry_after"`      // what a busy reply tells clients to wait
 	FrontEnd        string        `toml:"front_end"`        // "netpoll", "nethttp" or "floor"
+	MaxHeadBytes    int           `toml:"max_head_bytes"`   // longest head streamed through read_buffer; longer gets 431
+	CORSOrigins     []string      `toml:"cors_origins"`     // origins whose pages may call the API with credentials
+	ProxyProtocol   bool          `toml:"proxy_protocol"`   // PROXY v1/v2 required from trusted_proxies
+	TrustedProxies  []string      `toml:"trusted_proxies"`  // CIDRs of the balancers whose PROXY header and X-Forwarded-For are believed
+
+	// ParsedTrustedProxies is TrustedProxies parsed, masked and unmapped.
+	ParsedTrustedProxies []netip.Prefix `toml:"-"`
 }
 
 // Auth configures how a request proves which uid it buys for.

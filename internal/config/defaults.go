@@ -16,6 +16,11 @@ const (
 	// DefaultReadBuffer holds any real buy request head, which is a few
 	// hundred bytes, and makes a flood of oversized heads cheap to refuse.
 	DefaultReadBuffer = 1024
+	// DefaultMaxHeadBytes accepts what real browsers send (user agent,
+	// client hints and the mall's cookies: 1 to 4 KiB) with room to spare,
+	// as nginx's 8 KiB header buffers do; the head is streamed through
+	// read_buffer, so it costs no memory per connection.
+	DefaultMaxHeadBytes = 8192
 	// DefaultIdleTimeout closes slow-loris connections quickly while leaving
 	// mobile clients on bad links time to finish one short request.
 	DefaultIdleTimeout = 5 * time.Second
@@ -90,6 +95,7 @@ func (c *Config) EnsureDefaults() {
 	setString(&s.Listen, DefaultListen)
 	setString(&s.DataDir, DefaultDataDir)
 	setInt(&s.ReadBuffer, DefaultReadBuffer)
+	setInt(&s.MaxHeadBytes, DefaultMaxHeadBytes)
 	setDuration(&s.IdleTimeout, DefaultIdleTimeout)
 	setInt(&s.BatchMax, DefaultBatchMax)
 	setDuration(&s.ShutdownTimeout, DefaultShutdownTimeout)

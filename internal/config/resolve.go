@@ -43,6 +43,15 @@ func (c *Config) resolve(baseDir string, now time.Time) {
 		c.Blocklist.ParsedAddrs = append(c.Blocklist.ParsedAddrs, addr.Unmap())
 	}
 
+	for i, text := range c.Server.TrustedProxies {
+		prefix, err := parsePrefix(strings.TrimSpace(text))
+		if err != nil {
+			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%q is not a CIDR or an IP address", text)
+			continue
+		}
+		c.Server.ParsedTrustedProxies = append(c.Server.ParsedTrustedProxies, prefix)
+	}
+
 	for i := range c.Activities {
 		a := &c.Activities[i]
 		field := fmt.Sprintf("activity[%d]", i)

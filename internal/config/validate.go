@@ -13,6 +13,7 @@ import (
 const (
 	MinReadBuffer      = 256     // below this a request line with a token does not fit
 	MaxReadBuffer      = 1 << 16 // above this per-connection memory dominates at 100k connections
+	MaxMaxHeadBytes    = 1 << 16 // beyond this a head is an attack, not a browser
 	MaxIdleTimeout     = 10 * time.Minute
 	MaxBatchMax        = 1 << 16             // a larger batch delays its first reply by its last fsync
 	MaxShutdownTimeout = 10 * time.Minute    // longer than an orchestrator usually waits
@@ -76,6 +77,10 @@ func (s *Server) validate(l *problemList) {
 	if s.ReadBuffer < MinReadBuffer || s.ReadBuffer > MaxReadBuffer {
 		l.add("server.read_buffer", "%d is outside [%d, %d] bytes", s.ReadBuffer, MinReadBuffer, MaxReadBuffer)
 	}
+	if s.MaxHeadBytes < s.ReadBuffer || s.MaxHeadBytes > MaxMaxHeadBytes {
+		l.add("server.max_head_bytes", "%d is outside [read_buffer = %d, %d] bytes", s.MaxHeadBytes, s.ReadBuffer, MaxMaxHeadBytes)
+	}
+	s.validatePublicEdge(l)
 	checkDuration(l, "server.idle_timeout", s.IdleTimeout, MaxIdleTimeout)
 	if s.MaxConnections < 0 {
 		l.add("server.max_connections", "must be >= 0 (0 derives it from the file-descriptor limit)")

@@ -72,6 +72,29 @@ front_end = "epoll"
 			},
 		},
 		{
+			name: "every public-edge field wrong at once",
+			toml: `
+[server]
+max_head_bytes = 512
+cors_origins = ["https://shop.example/", "HTTPS://Shop.example", "shop.example", "https://ok.example"]
+proxy_protocol = true
+` + validAuth + validActivity,
+			wantFields: []string{
+				"server.max_head_bytes", "server.cors_origins[0]", "server.cors_origins[1]",
+				"server.cors_origins[2]", "server.proxy_protocol",
+			},
+		},
+		{
+			name:       "bad trusted proxy",
+			toml:       "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0/8\", \"proxy.internal\"]\n" + validAuth + validActivity,
+			wantFields: []string{"server.trusted_proxies[1]", "server.trusted_proxies[2]"},
+		},
+		{
+			name:       "max_head_bytes too large",
+			toml:       "[server]\nmax_head_bytes = 70000\n" + validAuth + validActivity,
+			wantFields: []string{"server.max_head_bytes"},
+		},
+		{
 			name:       "duration without unit is nanoseconds",
 			toml:       "[server]\nidle_timeout = 5\n" + validAuth + validActivity,
 			wantFields: []string{"server.idle_timeout"},
@@ -332,6 +355,7 @@ start = "2021-01-12T12:00:00Z"`, `id = "a2"
 start = "2021-01-12T14:00:00Z"`, 1)},
 		{"port 0 and empty host", "[server]\nlisten = \":0\"\n" + validAuth + validActivity},
 		{"ipv6 listener", "[server]\nlisten = \"[::1]:8080\"\n" + validAuth + validActivity},
+		{"public edge", "[server]\nmax_head_bytes = 65536\ncors_origins = [\"https://www.example-mall.com\", \"http://127.0.0.1:8080\"]\nproxy_protocol = true\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::ffff:192.168.0.0/112\", \"fd00::/8\"]\n" + validAuth + validActivity},
 		{"push at the limits", validAuth + "[export]\npush_url = \"https://mall:8443/w\"\npush_batch = 10000\npush_timeout = \"5m\"\npush_max_attempts = 1\npush_backoff = \"1h\"\npush_backoff_max = \"1h\"\n" + validActivity},
 	}
 	for _, tt := range tests {
@@ -340,6 +364,23 @@ start = "2021-01-12T14:00:00Z"`, 1)},
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestTrustedProxiesAreMaskedAndUnmapped(t *testing.T) {
+	c, err := Parse([]byte("[server]\ntrusted_proxies = [\"127.0.0.7\", \"10.1.2.3/8\", \"::ffff:192.168.0.0/112\"]\n"+validAuth+validActivity), ".", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Server.ParsedTrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "127.0.0.7/32 10.0.0.0/8 192.168.0.0/16"; strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	if c.Server.MaxHeadBytes != DefaultMaxHeadBytes {
+		t.Errorf("max_head_bytes default %d", c.Server.MaxHeadBytes)
 	}
 }
 
