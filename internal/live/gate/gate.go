@@ -30,6 +30,8 @@ type Gate struct {
 	inflight      *inflight
 	retryAfter    []byte // the Retry-After header line for busy
 	retryMs       int64
+	cors          corsOrigins
+	proxies       *Proxies
 }
 
 type blocklist struct {
@@ -47,6 +49,8 @@ func New(cfg *config.Config, routes []*Route) *Gate {
 		addrRate:      &addrRate{},
 		inflight:      newInflight(),
 		retryMs:       cfg.Server.RetryAfter.Milliseconds(),
+		cors:          newCORSOrigins(cfg.Server.CORSOrigins),
+		proxies:       NewProxies(cfg.Server.ParsedTrustedProxies),
 	}
 	retrySec := int64((cfg.Server.RetryAfter + time.Second - 1) / time.Second)
 	g.retryAfter = strconv.AppendInt([]byte("Retry-After: "), retrySec, 10)
@@ -90,6 +94,7 @@ type Pending struct {
 	route *Route
 	uid   uint64
 	kind  engine.Kind
+	cors  int // the number of the request's allowed Origin, or noCORS
 }
 
 var (
@@ -104,8 +109,21 @@ var (
 // a shard and returns queued true; the shard then calls to.Reply(d), and the
 // front end, back on its own goroutine, encodes the answer with
 // Answer(p, d, ...), or calls Forget(p) when the client left. client is the
-// peer's address, nowUnixNano the current time.
+// peer's address (or the one its trusted balancer's PROXY header named),
+// nowUnixNano the current time. A request from a listed Origin gets that
+// origin's CORS lines, whatever the answer, so the page can read it.
 func (g *Gate) Serve(req *httpmin.Request, client netip.Addr, nowUnixNano int64, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
+	cors := g.cors.match(req.Origin())
+	p.cors = cors
+	start := len(out)
+	resp, queued := g.route(req, client, nowUnixNano, to, p, out)
+	if queued {
+		return resp, true
+	}
+	return g.cors.allow(resp, start, cors), false
+}
+
+func (g *Gate) route(req *httpmin.Request, client netip.Addr, nowUnixNano int64, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	path := req.Path()
 	switch {
 	case bytes.Equal(path, pathBuy):
@@ -135,7 +153,10 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if res != engine.None {
 		return simple(out, res), false
 	}
-	client = client.Unmap()
+	client, ok = req.ForwardedClient(client.Unmap(), g.proxies)
+	if !ok {
+		return simple(out, engine.BadRequest), false // a trusted proxy's list we cannot read
+	}
 	if bl := g.blocked.Load(); bl != nil {
 		_, u := bl.uids[uid]
 		_, a := bl.addrs[client]
@@ -187,7 +208,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if !g.inflight.acquire(uid) {
 		return g.busy(out, g.retryMs), false
 	}
-	*p = Pending{route: r, uid: uid, kind: kind}
+	*p = Pending{route: r, uid: uid, kind: kind, cors: p.cors}
 	task := shardloop.Task{Attempt: engine.Attempt{Kind: kind, UID: uid, Client: client}, To: to}
 	if !r.Loop.Offer(task) {
 		g.inflight.release(uid)
@@ -201,10 +222,13 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 // the shard's, so that encoding does not lengthen the per-SKU serial path.
 func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
 	g.inflight.release(p.uid)
+	start := len(out)
 	if p.kind == engine.Lookup && d.Result == engine.None {
-		return simple(out, engine.None)
+		out = simple(out, engine.None)
+	} else {
+		out = g.encode(out, p.route, p.uid, d)
 	}
-	return g.encode(out, p.route, p.uid, d)
+	return g.cors.allow(out, start, p.cors)
 }
 
 // Forget ends the uid's in-flight attempt of a queued request whose answer

@@ -31,7 +31,15 @@ func newGate(t testing.TB) (*Gate, *shardloop.Loop) {
 // newGateQueue is newGate with an inbox of queue attempts.
 func newGateQueue(t testing.TB, queue int) (*Gate, *shardloop.Loop) {
 	t.Helper()
+	return newGateWith(t, queue, "")
+}
+
+// newGateWith is newGateQueue with extra [server] settings.
+func newGateWith(t testing.TB, queue int, server string) (*Gate, *shardloop.Loop) {
+	t.Helper()
 	cfg, err := config.Parse([]byte(`
+[server]
+`+server+`
 [auth]
 secret = "`+secret+`"
 [[activity]]
