@@ -31,7 +31,11 @@ CPU_REPS=${CPU_REPS:-10} # alternations of the CPU rows
 COUNT=${COUNT:-40000}    # requests per CPU measurement
 CONNS=${CONNS:-64}     # connections in flight for the CPU rows
 SECRET=bench-secret-0123456789abcdef
-mkdir -p "$OUT" "$BIN"
+mkdir -p "$OUT" "$BIN" "$WORK"
+# Every engine's admin API takes this token; seckill-bench sends it for
+# /admin/memstats.
+ADMIN_TOKEN_FILE=$WORK/admin.token
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ADMIN_TOKEN_FILE")
 
 STARTED=() # pids this script started; only these are ever killed
 # Every server gets fresh ports: a port a server just closed thousands of
@@ -76,6 +80,8 @@ listen = "127.0.0.1:$port"
 admin_listen = "127.0.0.1:$((port + 1))"
 data_dir = "$WORK/$name-data"
 idle_timeout = "120s"
+[admin]
+token_file = "$ADMIN_TOKEN_FILE"
 [auth]
 mode = "hmac"
 secret = "$SECRET"
@@ -236,8 +242,8 @@ cpu() {
 	start_nginx
 	local nginx=$PID nginxp=$PORT
 	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/cpu.jsonl")
-	local np=(-addr "127.0.0.1:$netpollp" -pid "$netpoll" -admin "127.0.0.1:$((netpollp + 1))")
-	local nh=(-addr "127.0.0.1:$nethttpp" -pid "$nethttp" -admin "127.0.0.1:$((nethttpp + 1))")
+	local np=(-addr "127.0.0.1:$netpollp" -pid "$netpoll" -admin "127.0.0.1:$((netpollp + 1))" -admin-token-file "$ADMIN_TOKEN_FILE")
+	local nh=(-addr "127.0.0.1:$nethttpp" -pid "$nethttp" -admin "127.0.0.1:$((nethttpp + 1))" -admin-token-file "$ADMIN_TOKEN_FILE")
 	: >"$OUT/cpu.jsonl"
 	for rep in $(seq "$CPU_REPS"); do
 		log "cpu: alternation $rep of $CPU_REPS"
@@ -301,7 +307,7 @@ hold() {
 		log "hold: alternation $rep of $reps"
 		for fe in netpoll nethttp; do
 			start_seckill "hold-$fe" "$fe"
-			load hold -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus hold \
+			load hold -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -admin-token-file "$ADMIN_TOKEN_FILE" -secret "$SECRET" -skus hold \
 				-conns "$n" -procs 2 -hold 20s -label "$fe" -append "$OUT/hold.jsonl" 2>/dev/null
 			stop_started
 		done
@@ -329,7 +335,7 @@ overload() {
 		log "overload: alternation $rep of $reps"
 		for x in 10 20; do
 			start_seckill overload netpoll
-			load sustained -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus ovl \
+			load sustained -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -admin-token-file "$ADMIN_TOKEN_FILE" -secret "$SECRET" -skus ovl \
 				-users 10000000 -conns 2000 -rate $((250 * x)) -duration $((150 - 3 * x))s \
 				-timeout 5s -label "${x}x admitted" -append "$OUT/overload.jsonl" -csv "$OUT/overload-${x}x-$rep.csv" 2>/dev/null
 			stop_started
@@ -355,7 +361,7 @@ burst() {
 		log "burst: alternation $rep of $reps"
 		for fe in netpoll nethttp; do
 			start_seckill "burst-$fe" "$fe"
-			load burst -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -secret "$SECRET" -skus 'p{0..63}' \
+			load burst -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -admin-token-file "$ADMIN_TOKEN_FILE" -secret "$SECRET" -skus 'p{0..63}' \
 				-users 40000 -conns 2000 -procs 2 -quota 100 -label "burst $fe" -append "$OUT/burst.jsonl" \
 				-csv "$OUT/burst-$fe-$rep.csv" 2>/dev/null
 			stop_started

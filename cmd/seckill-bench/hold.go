@@ -82,7 +82,7 @@ func runHold(ctx context.Context, f *loadFlags, pids []int, exe string) (*bench.
 	h := &holdFigures{}
 	var err error
 	var ms0 *memStats
-	if f.admin != "" {
+	if f.admin.addr != "" {
 		if ms0, err = fetchMemStats(f.admin, true); err != nil {
 			return nil, nil, err
 		}
@@ -125,7 +125,7 @@ func runHold(ctx context.Context, f *loadFlags, pids []int, exe string) (*bench.
 		return nil, nil, err
 	}
 	var msHeld *memStats
-	if f.admin != "" {
+	if f.admin.addr != "" {
 		if msHeld, err = fetchMemStats(f.admin, false); err != nil {
 			return nil, nil, err
 		}
@@ -147,7 +147,7 @@ func runHold(ctx context.Context, f *loadFlags, pids []int, exe string) (*bench.
 		return nil, nil, err
 	}
 	h.ServerCPUHeldS = cpu1.Sub(cpu0).Total()
-	if f.admin != "" {
+	if f.admin.addr != "" {
 		ms1, err := fetchMemStats(f.admin, false)
 		if err != nil {
 			return nil, nil, err

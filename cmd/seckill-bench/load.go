@@ -30,7 +30,7 @@ type loadFlags struct {
 	warmup     int64
 	quota      int64
 	pids       string
-	admin      string
+	admin      adminAPI
 	label      string
 	jsonOut    string
 	appendOut  string
@@ -56,7 +56,8 @@ func (f *loadFlags) register(fs *flag.FlagSet, mode bench.Mode) {
 	fs.IntVar(&f.procs, "procs", 0, "worker processes; 0 = enough to keep each under 15,000 connections")
 	fs.DurationVar(&s.Timeout, "timeout", 10*time.Second, "per attempt")
 	fs.StringVar(&f.pids, "pid", "", "server `pids` (comma separated) to measure CPU and RSS of")
-	fs.StringVar(&f.admin, "admin", "", "server admin `host:port`, for Go heap and GC figures (/admin/memstats)")
+	fs.StringVar(&f.admin.addr, "admin", "", "server admin `host:port`, for Go heap and GC figures (/admin/memstats)")
+	fs.StringVar(&f.admin.tokenFile, "admin-token-file", "", "the admin API's bearer token `file` (the server's [admin] token_file, or DATA_DIR/admin.token)")
 	fs.StringVar(&f.label, "label", string(mode), "row label in the JSON record")
 	fs.StringVar(&f.jsonOut, "json", "", "write the JSON record to `file`")
 	fs.StringVar(&f.appendOut, "append", "", "append the JSON record as one line to `file`")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"seckill/bench"
+	"seckill/internal/app/adminclient"
 	"seckill/internal/testkit/httpget"
 )
 
@@ -73,14 +74,22 @@ type memStats struct {
 	VmRSSBytes    int64   `json:"vm_rss_bytes"`
 }
 
+// adminAPI is a Go server's admin API: its address and the file holding
+// its bearer token, read at each request so that it follows a restart.
+type adminAPI struct{ addr, tokenFile string }
+
 // fetchMemStats asks a Go server's admin API; gc first collects garbage so
 // the heap figures count live objects only.
-func fetchMemStats(admin string, gc bool) (*memStats, error) {
+func fetchMemStats(admin adminAPI, gc bool) (*memStats, error) {
 	target := "/admin/memstats"
 	if gc {
 		target += "?gc=1"
 	}
-	resp, err := httpget.Get(admin, target, 30*time.Second)
+	token, err := adminclient.ReadToken(admin.tokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: -admin-token-file: %w", errUsage, err)
+	}
+	resp, err := httpget.GetWithHeaders(admin.addr, target, "Authorization: Bearer "+token+"\r\n", 30*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("seckill-bench: memstats: %w", err)
 	}
@@ -97,7 +106,7 @@ const rssPeriod = 100 * time.Millisecond
 // sampler watches server processes during a run.
 type sampler struct {
 	pids     []int
-	admin    string
+	admin    adminAPI
 	cpu0     bench.CPU
 	delay0   time.Duration
 	rss0     int64
@@ -109,10 +118,10 @@ type sampler struct {
 	done     chan struct{}
 }
 
-func startSampler(pids []int, admin string) (*sampler, error) {
+func startSampler(pids []int, admin adminAPI) (*sampler, error) {
 	s := &sampler{pids: pids, admin: admin, stopc: make(chan struct{}), done: make(chan struct{})}
 	var err error
-	if admin != "" {
+	if admin.addr != "" {
 		if s.ms0, err = fetchMemStats(admin, false); err != nil {
 			return nil, err
 		}

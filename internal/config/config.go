@@ -10,6 +10,7 @@ import (
 // a Config in code may set them directly.
 type Config struct {
 	Server     Server     `toml:"server"`
+	Admin      Admin      `toml:"admin"`
 	Auth       Auth       `toml:"auth"`
 	Export     Export     `toml:"export"`
 	Blocklist  Blocklist  `toml:"blocklist"`
@@ -43,6 +44,19 @@ type Server struct {
 
 	// ParsedTrustedProxies is TrustedProxies parsed, masked and unmapped.
 	ParsedTrustedProxies []netip.Prefix `toml:"-"`
+}
+
+// Admin configures who may use the admin API (package admin): the bearer
+// token every request must carry and the Host names it answers to.
+type Admin struct {
+	Token     string   `toml:"token"`      // the bearer token, inline
+	TokenFile string   `toml:"token_file"` // or a file holding it, relative to the config file
+	Hosts     []string `toml:"hosts"`      // Host names the admin API answers to besides its own address
+
+	// TokenBytes is the token from Token or from TokenFile's content; empty
+	// when neither is set, and then the engine generates one at start
+	// (AdminTokenPath).
+	TokenBytes []byte `toml:"-"`
 }
 
 // Auth configures how a request proves which uid it buys for.

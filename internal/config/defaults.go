@@ -88,8 +88,9 @@ const (
 // EnsureDefaults fills every zero or empty field that has a default. A field
 // whose zero value means something of its own (admin_listen "" = off,
 // max_connections 0 = derived, per-second rates 0 = no limit) is left alone.
-// It also derives Auth.SecretBytes from an inline Auth.Secret, so a Config
-// built in code needs only the text form.
+// It also derives Auth.SecretBytes from an inline Auth.Secret and
+// Admin.TokenBytes from an inline Admin.Token, so a Config built in code
+// needs only the text form.
 func (c *Config) EnsureDefaults() {
 	s := &c.Server
 	setString(&s.Listen, DefaultListen)
@@ -101,6 +102,10 @@ func (c *Config) EnsureDefaults() {
 	setDuration(&s.ShutdownTimeout, DefaultShutdownTimeout)
 	setDuration(&s.RetryAfter, DefaultRetryAfter)
 	setString(&s.FrontEnd, DefaultFrontEnd)
+
+	if len(c.Admin.TokenBytes) == 0 && c.Admin.Token != "" {
+		c.Admin.TokenBytes = []byte(c.Admin.Token)
+	}
 
 	setString(&c.Auth.Mode, DefaultAuthMode)
 	if len(c.Auth.SecretBytes) == 0 && c.Auth.Secret != "" {

@@ -34,6 +34,16 @@ func (c *Config) resolve(baseDir string, now time.Time) {
 		}
 	}
 
+	if c.Admin.TokenFile != "" {
+		c.Admin.TokenFile = resolvePath(baseDir, c.Admin.TokenFile)
+		token, err := os.ReadFile(c.Admin.TokenFile)
+		if err != nil {
+			add("admin.token_file", "cannot read: %v", err)
+		} else {
+			c.Admin.TokenBytes = bytes.TrimRight(token, "\r\n")
+		}
+	}
+
 	for i, text := range c.Blocklist.Addrs {
 		addr, err := netip.ParseAddr(strings.TrimSpace(text))
 		if err != nil {

@@ -62,6 +62,7 @@ func (c *Config) Validate() error {
 	var l problemList
 	l.Problems = append(l.Problems, c.resolveProblems...)
 	c.Server.validate(&l)
+	c.Admin.validate(&l, c.Server.AdminListen)
 	c.Auth.validate(&l)
 	c.Export.validate(&l)
 	c.validateActivities(&l)

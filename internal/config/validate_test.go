@@ -406,3 +406,65 @@ func TestParseSyntaxError(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminValidation(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/tok", "0123456789abcdef0123456789abcdef\n")
+	writeFile(t, dir+"/short", "abc\n")
+	tests := []struct {
+		name       string
+		toml       string
+		wantFields []string // nil: valid
+	}{
+		{"loopback without a token", `[server]
+admin_listen = "127.0.0.1:8081"`, nil},
+		{"localhost without a token", `[server]
+admin_listen = "localhost:8081"`, nil},
+		{"IPv6 loopback without a token", `[server]
+admin_listen = "[::1]:8081"`, nil},
+		{"every interface without a token", `[server]
+admin_listen = "0.0.0.0:8081"`, []string{"admin.token"}},
+		{"empty host without a token", `[server]
+admin_listen = ":8081"`, []string{"admin.token"}},
+		{"private address without a token", `[server]
+admin_listen = "10.0.0.5:8081"`, []string{"admin.token"}},
+		{"private address with a token file", `[server]
+admin_listen = "10.0.0.5:8081"
+[admin]
+token_file = "tok"`, nil},
+		{"short inline token", `[admin]
+token = "short"`, []string{"admin.token"}},
+		{"short token file", `[admin]
+token_file = "short"`, []string{"admin.token_file"}},
+		{"missing token file", `[admin]
+token_file = "nope"`, []string{"admin.token_file"}},
+		{"both", `[admin]
+token = "0123456789abcdef0123"
+token_file = "tok"`, []string{"admin.token_file"}},
+		{"bad hosts", `[admin]
+hosts = ["ok.internal", "", "http://x/"]`, []string{"admin.hosts[1]", "admin.hosts[2]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.toml+"\n"+validAuth+validActivity), dir, testNow)
+			if tt.wantFields == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if tt.name == "private address with a token file" && string(c.Admin.TokenBytes) != "0123456789abcdef0123456789abcdef" {
+					t.Fatalf("token %q: the file's newline is not trimmed", c.Admin.TokenBytes)
+				}
+				return
+			}
+			fields := problemFields(t, err)
+			for _, f := range tt.wantFields {
+				if !fields[f] {
+					t.Errorf("no problem for %s in %v", f, err)
+				}
+			}
+			if len(fields) != len(tt.wantFields) {
+				t.Errorf("problems %v; want only %v", err, tt.wantFields)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 // Package admin is the operator's HTTP API (net/http on admin_listen, which
 // should stay on a private address): inspect the sale, pause and resume SKUs,
 // replace an activity's reservation set and the blocklist while serving.
+// The server builds it with Handler once its listener is bound; every path
+// is behind the token (guard.go) and every action is logged (actionlog.go).
+// docs/ADMIN.md is the operator's reference.
 //
 //	GET  /admin/stats                          every SKU's state, remaining and quota
 //	POST /admin/pause?activity=ID[&sku=SKU]    stop selling (answers unavailable)
@@ -11,12 +14,15 @@
 //	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
 //	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
 //	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)
+//	GET  /?token=TOKEN                         opens a read-only dashboard session (cookie)
 package admin
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
@@ -36,17 +42,61 @@ type Engine interface {
 	Reservations(activity string) *atomic.Pointer[uidset.Set]
 }
 
-// Handler returns the admin API's handler.
-func Handler(e Engine) http.Handler {
+// Options configure the admin API's handler.
+type Options struct {
+	// Token is the bearer token every request must carry (see Token); it
+	// must not be empty.
+	Token []byte
+	// Addr is the address the admin listener is bound to (host:port, the
+	// real port when admin_listen asked for port 0): the Host requests must
+	// name, besides localhost with that port and Hosts.
+	Addr string
+	// Hosts are the extra names of [admin] hosts.
+	Hosts []string
+	// Log receives one record per admin action; nil means slog.Default().
+	Log *slog.Logger
+	// Pages are other packages' read-only pages, by path pattern: the
+	// dashboard at "/{$}", "/metrics". They are served for GET and HEAD,
+	// behind the same guard, and accept the dashboard's session cookie.
+	Pages map[string]http.Handler
+
+	now func() time.Time // the clock of session cookies; nil = time.Now
+}
+
+// Handler returns the admin API's handler: the routes below, behind the
+// guard, with every action logged.
+func Handler(e Engine, o Options) http.Handler {
+	if len(o.Token) == 0 {
+		panic("admin: Handler without a token")
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, r *http.Request) { stats(w, e) })
-	mux.HandleFunc("POST /admin/pause", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, true) })
-	mux.HandleFunc("POST /admin/resume", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) })
-	mux.HandleFunc("PUT /admin/reservations", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) })
-	mux.HandleFunc("PUT /admin/blocklist", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) })
+	mux.HandleFunc("GET /admin/stats", params(e, "", func(w http.ResponseWriter, r *http.Request) { stats(w, e) }))
+	mux.HandleFunc("POST /admin/pause", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, true) }))
+	mux.HandleFunc("POST /admin/resume", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) }))
+	mux.HandleFunc("PUT /admin/reservations", params(e, "activity", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) }))
+	mux.HandleFunc("PUT /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) }))
 	debugRoutes(mux)
 	handoffRoutes(mux, e)
-	return mux
+	for path, h := range o.Pages {
+		mux.Handle("GET "+path, h)
+	}
+	if o.Pages["/{$}"] == nil && o.Pages["/"] == nil {
+		mux.HandleFunc("GET /{$}", index)
+	}
+	sum := sha256.Sum256(o.Token)
+	g := &guard{tokenSum: sum, session: newSessionKey(o.Token), hosts: newHostSet(o.Addr, o.Hosts), now: o.now, next: mux}
+	return actionLog{log: o.Log, next: g}
+}
+
+// index is the page at / when no dashboard is plugged in: where to read.
+func index(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"api": "seckill admin", "routes": "see docs/ADMIN.md", "stats": "/admin/stats"})
 }
 
 type skuStats struct {
@@ -121,8 +171,14 @@ type blocklistBody struct {
 
 func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {
 	var body blocklistBody
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes)).Decode(&body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields() // {"uid":[3]} must not empty the blocklist
+	if err := dec.Decode(&body); err != nil {
+		errorf(w, http.StatusBadRequest, "blocklist body: %v", err)
+		return
+	}
+	if dec.More() {
+		errorf(w, http.StatusBadRequest, "blocklist body: more than one JSON object")
 		return
 	}
 	addrs := make([]netip.Addr, 0, len(body.Addrs))
@@ -136,6 +192,11 @@ func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {
 	}
 	e.Gate().SetBlocklist(body.UIDs, addrs)
 	writeJSON(w, http.StatusOK, map[string]any{"uids": len(body.UIDs), "addrs": len(addrs)})
+}
+
+// errorf answers a JSON error {"error": "..."}.
+func errorf(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]any{"error": fmt.Sprintf(format, args...)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

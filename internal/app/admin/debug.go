@@ -20,7 +20,7 @@ func debugRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("GET /admin/memstats", memstats)
+	mux.HandleFunc("GET /admin/memstats", params(nil, "gc?", memstats))
 }
 
 // memStats is the subset of runtime.MemStats and /proc/self/status that

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,17 +39,7 @@ reservations_file = "reserved.txt"
 `, "ADMIN", adminAddr, 1)
 	addr, stop := startServer(t, cfg, dir)
 	defer stop()
-	admin := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+adminAddr+path, strings.NewReader(body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	admin := adminAPI(t, adminAddr, dir)
 	buy := func(uid uint64) (int, string) {
 		t.Helper()
 		resp, err := httpget.Get(addr, "/buy?sku=p1&token="+tokenFor(uid), 5*time.Second)

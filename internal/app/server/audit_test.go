@@ -1,8 +1,6 @@
 package server
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,17 +47,11 @@ limit = "activity"
   sku = "q2"
   stock = 10
 `)
-	admin := func(method, path, body string) {
+	api := adminAPI(t, adminAddr, dir)
+	admin := func(method, target, body string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+adminAddr+path, strings.NewReader(body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		if status, b := api(method, target, body); status != 200 {
+			t.Fatalf("%s %s: %d %s", method, target, status, b)
 		}
 	}
 	buy := func(addr, sku string, uid uint64) {

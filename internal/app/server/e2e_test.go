@@ -37,6 +37,14 @@ type buyReply struct {
 // address and a function that stops it and waits.
 func startServer(t *testing.T, cfgText string, dir string) (string, func()) {
 	t.Helper()
+	_, addr, stop := startEngine(t, cfgText, dir)
+	return addr, stop
+}
+
+// startEngine is startServer that also returns the server, for tests that
+// look at its state.
+func startEngine(t *testing.T, cfgText string, dir string) (*Server, string, func()) {
+	t.Helper()
 	addr := freeAddr(t)
 	cfgText = strings.ReplaceAll(cfgText, "LISTEN", addr)
 	cfgText = strings.ReplaceAll(cfgText, "DATADIR", filepath.Join(dir, "data"))
@@ -57,7 +65,7 @@ func startServer(t *testing.T, cfgText string, dir string) (string, func()) {
 	case err := <-done:
 		t.Fatalf("run: %v", err)
 	}
-	return addr, func() {
+	return srv, addr, func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)

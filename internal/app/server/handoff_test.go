@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -97,17 +96,8 @@ end = "+1h"
 `)
 	addr, stop := startServer(t, cfg, dir)
 	defer stop()
-	admin := func(method, path string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+adminAddr+path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	api := adminAPI(t, adminAddr, dir)
+	admin := func(method, target string) (int, string) { t.Helper(); return api(method, target, "") }
 	keys := map[string]bool{}
 	for uid := uint64(1); uid <= 60; uid++ {
 		sku := []string{"p1", "p2"}[uid%3/2] // 40 buyers of p1, 20 of p2

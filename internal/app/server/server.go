@@ -234,7 +234,13 @@ func (s *Server) startAdmin() error {
 	if err != nil {
 		return fmt.Errorf("server: admin listen: %w", err)
 	}
-	s.admin = &http.Server{Handler: admin.Handler(s), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: adminReadTimeout}
+	token, err := admin.Token(s.cfg, s.log)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	h := admin.Handler(s, admin.Options{Token: token, Addr: l.Addr().String(), Hosts: s.cfg.Admin.Hosts, Log: s.log})
+	s.admin = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: adminReadTimeout}
 	go func() {
 		if err := s.admin.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("admin API stopped", "err", err)

@@ -82,6 +82,22 @@ func (g *Gate) SetBlocklist(uids []uint64, addrs []netip.Addr) {
 	g.blocked.Store(b)
 }
 
+// Blocklist returns the blocked uids and addresses, sorted.
+func (g *Gate) Blocklist() ([]uint64, []netip.Addr) {
+	b := g.blocked.Load()
+	uids := make([]uint64, 0, len(b.uids))
+	for u := range b.uids {
+		uids = append(uids, u)
+	}
+	addrs := make([]netip.Addr, 0, len(b.addrs))
+	for a := range b.addrs {
+		addrs = append(addrs, a)
+	}
+	slices.Sort(uids)
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	return uids, addrs
+}
+
 // Routes lists every route, for the admin API and /stock.
 func (g *Gate) Routes() []*Route { return g.all }
 
