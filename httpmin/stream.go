@@ -1,5 +1,7 @@
 package httpmin
 
+import "bytes"
+
 // A Stream reads one request head through a small per-connection buffer, a
 // chunk at a time, and keeps only what the engine uses: the request line
 // and the Host, Origin, X-Forwarded-For, Content-Length and
@@ -436,4 +438,24 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+// Origin returns the Origin header's value once its line has been read,
+// even when the head is refused later (too large, malformed): an answer to
+// a listed origin's page carries CORS lines, so the page can read why.
+func (s *Stream) Origin() []byte {
+	const prefix = "origin:"
+	kept := s.kept
+	for len(kept) > 0 {
+		line := kept
+		nl := bytes.IndexByte(kept, '\n')
+		if nl < 0 {
+			return nil // the line being read, not yet judged
+		}
+		line, kept = kept[:nl], kept[nl+1:]
+		if len(line) > len(prefix) && string(line[:len(prefix)]) == prefix {
+			return trimOWS(line[len(prefix):])
+		}
+	}
+	return nil
 }

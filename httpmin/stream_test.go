@@ -251,3 +251,21 @@ func BenchmarkStreamBrowserHead(b *testing.B) {
 		}
 	}
 }
+
+func TestStreamOriginSurvivesARefusal(t *testing.T) {
+	var s Stream
+	var r Request
+	s.Reset(make([]byte, 0, 2048), 512, 0)
+	head := "GET /buy HTTP/1.1\r\nOrigin: https://m.example \r\nX-Pad: " + strings.Repeat("a", 600)
+	if out := s.Feed(&r, []byte(head)); out != HeadTooLarge {
+		t.Fatalf("outcome %v", out)
+	}
+	if got := string(s.Origin()); got != "https://m.example" {
+		t.Fatalf("Origin %q", got)
+	}
+	s.Reset(make([]byte, 0, 2048), 0, 0)
+	s.Feed(&r, []byte("GET / HTTP/1.1\r\nOrigin: https://m.exam"))
+	if got := s.Origin(); got != nil {
+		t.Fatalf("Origin of an unfinished line: %q", got)
+	}
+}

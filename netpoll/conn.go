@@ -1,12 +1,14 @@
 package netpoll
 
 import (
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 
 	"seckill/engine"
+	"seckill/httpmin"
 	"seckill/internal/live/gate"
 )
 
@@ -34,7 +36,11 @@ type connCtx struct {
 	state    atomic.Uint32
 	pending  gate.Pending
 	decision engine.Decision // the shard's answer, stored by Reply before stateReplied
-	partial  *[]byte         // the request head so far, when it came in pieces
+	partial  *[]byte         // the compact head so far (or a PROXY header's first piece)
+	head     httpmin.Stream  // the request head read so far, over partial
+	reading  bool            // head has been reset for this connection
+	proxied  bool            // a trusted proxy's PROXY header is still to come
+	client   netip.Addr      // the peer, or the client its PROXY header named
 
 	wheelSecond int64 // where the idle wheel filed this connection
 	wheelIndex  int
@@ -59,6 +65,7 @@ func newConnCtx(srv *Server, c gnet.Conn) *connCtx {
 
 func (x *connCtx) free() {
 	x.dropPartial()
+	x.reading, x.proxied, x.client = false, false, netip.Addr{}
 	x.c = nil
 	x.pending = gate.Pending{}
 	ctxPool.Put(x)

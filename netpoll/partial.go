@@ -7,12 +7,14 @@ import "sync"
 // first allocation is 1 KiB whatever the size of the piece; at the start of
 // a sale, when every phone has sent most of its head and waits, that ring
 // is most of the memory a connection costs. So the front end takes the
-// bytes out of gnet and keeps them in a buffer of the smallest of a few
-// pooled sizes that holds them.
+// bytes out of gnet: the head's Stream keeps only what the engine reads (the
+// compact head: request line, Host, Origin, sk, about 200 bytes for a
+// browser), in a buffer of the smallest of a few pooled sizes that holds it.
 
 // partialClasses are the pooled sizes of kept partial heads; a typical
-// phone's head fits the first or second.
-var partialClasses = [...]int{256, 512, 1024}
+// phone's compact head fits the first. The last holds the largest compact
+// head at the default read buffer (httpmin's maxLine + KeptHeaderBytes).
+var partialClasses = [...]int{256, 512, 1024, 2048}
 
 var partialPools [len(partialClasses)]sync.Pool
 
@@ -25,23 +27,39 @@ func init() {
 	}
 }
 
-// keepPartial stores head as the connection's bytes so far, in a buffer of
-// a fitting class, and releases the one it had.
-func (x *connCtx) keepPartial(head []byte) {
-	var next *[]byte
+// getPartial returns an empty buffer of the smallest class that holds n
+// bytes.
+func getPartial(n int) *[]byte {
 	for i, size := range partialClasses {
-		if len(head) <= size {
-			next = partialPools[i].Get().(*[]byte)
-			break
+		if n <= size {
+			return partialPools[i].Get().(*[]byte)
 		}
 	}
-	if next == nil {
-		b := make([]byte, 0, len(head)) // longer than any class: the parse refuses it next
-		next = &b
-	}
-	*next = append((*next)[:0], head...)
+	b := make([]byte, 0, n) // only with a read buffer above the default
+	return &b
+}
+
+// keepPartial stores b as the connection's bytes so far, in a buffer of a
+// fitting class, and releases the one it had.
+func (x *connCtx) keepPartial(b []byte) {
+	next := getPartial(len(b))
+	*next = append((*next)[:0], b...)
 	x.dropPartial()
 	x.partial = next
+}
+
+// fitHead moves the compact head to a buffer of the smallest class that
+// holds need bytes (Stream.Room before a read; its length after one, so a
+// waiting connection keeps no more than it must).
+func (x *connCtx) fitHead(need int) {
+	if x.partial != nil && cap(*x.partial) >= need && (need > cap(*x.partial)/2 || cap(*x.partial) == partialClasses[0]) {
+		return
+	}
+	next := getPartial(need)
+	*next = append((*next)[:0], x.head.Kept()...)
+	x.dropPartial()
+	x.partial = next
+	x.head.Regrow(*next)
 }
 
 // dropPartial returns the kept bytes' buffer to its pool.

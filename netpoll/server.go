@@ -28,9 +28,14 @@ var ErrStopped = errors.New("netpoll: event engine stopped unexpectedly")
 // Options configure the front end; New fills nothing in, the caller passes
 // validated configuration.
 type Options struct {
-	Addr           string // gnet protocol address, e.g. "tcp://127.0.0.1:8080"
-	Gate           *gate.Gate
-	MaxHeadBytes   int           // request line + headers; longer gets 431
+	Addr         string // gnet protocol address, e.g. "tcp://127.0.0.1:8080"
+	Gate         *gate.Gate
+	ReadBuffer   int // bytes read at a time, and the longest request line; longer gets 431
+	MaxHeadBytes int // the whole head, streamed through ReadBuffer; longer gets 431
+	// ProxyProtocol requires a PROXY protocol header from TrustedProxies
+	// and takes the client's address from it.
+	ProxyProtocol  bool
+	TrustedProxies *gate.Proxies
 	IdleTimeout    time.Duration // an incomplete request is closed after this
 	MaxConnections int           // beyond this a connection gets busy and is closed
 	// Floor answers every complete request with a constant response and
@@ -80,6 +85,9 @@ func New(opts Options) *Server {
 // Run serves until Stop. It returns ErrStopped (wrapped) when the engine ends
 // on its own.
 func (s *Server) Run() error {
+	if err := claimAddress(s.opts.Addr); err != nil {
+		return err
+	}
 	err := gnet.Run(s, s.opts.Addr,
 		gnet.WithMulticore(true),
 		// One SO_REUSEPORT listener per event loop. In this mode gnet
@@ -89,7 +97,7 @@ func (s *Server) Run() error {
 		// would instead accept the whole backlog first, and a flood would
 		// reach EMFILE, which stops gnet's engine for good.
 		gnet.WithReusePort(true),
-		gnet.WithReadBufferCap(s.opts.MaxHeadBytes),
+		gnet.WithReadBufferCap(s.opts.ReadBuffer),
 		gnet.WithWriteBufferCap(replyBufferBytes),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTicker(true),
@@ -146,6 +154,8 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return s.busy, gnet.Close
 	}
 	x := newConnCtx(s, c)
+	x.client = remoteAddr(c)
+	x.proxied = s.opts.ProxyProtocol && s.opts.TrustedProxies.Contains(x.client)
 	c.SetContext(x)
 	s.wheel.add(time.Now().Unix(), c, x)
 	return nil, gnet.None
@@ -191,59 +201,64 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if s.opts.Floor {
 		return s.floor(c, buf)
 	}
-	if x.partial != nil {
-		// The head began in an earlier read: parse it whole, from a
-		// pooled buffer that lives until this call returns.
-		jb := joinPool.Get().(*[]byte)
-		*jb = append(append((*jb)[:0], *x.partial...), buf...)
-		buf = *jb
-		defer joinPool.Put(jb)
+	if x.proxied {
+		rest, join, act, ok := s.readProxyHeader(c, x, buf)
+		if !ok {
+			return act
+		}
+		if join != nil {
+			defer joinPool.Put(join) // the Stream copies what it keeps of rest
+		}
+		buf = rest
 	}
+	if !x.reading {
+		x.head.Reset(nil, s.opts.MaxHeadBytes, s.opts.ReadBuffer)
+		x.reading = true
+	}
+	x.fitHead(x.head.Room(len(buf)))
 	req := requestPool.Get().(*httpmin.Request)
 	defer requestPool.Put(req)
-	req.Reset()
-	switch outcome := req.Parse(buf, s.opts.MaxHeadBytes); outcome {
+	outcome := x.head.Feed(req, buf)
+	_, _ = c.Discard(-1) // what the Stream needs of it is in the compact head
+	switch outcome {
 	case httpmin.Incomplete:
-		// Keep the piece ourselves, right-sized, instead of in gnet's
-		// 1 KiB ring (see partial.go); the idle wheel bounds the wait.
-		x.keepPartial(buf)
-		_, _ = c.Discard(-1)
+		// Keep only the compact head, right-sized (see partial.go); the
+		// idle wheel bounds the wait.
+		x.fitHead(len(x.head.Kept()))
 		return gnet.None
 	case httpmin.Complete:
-		x.dropPartial()
+	case httpmin.Preflight:
+		bp := replyPool.Get().(*[]byte)
+		return s.write(c, bp, s.gate.Preflight(req, (*bp)[:0]))
 	default:
-		return s.writeResult(c, resultOf(outcome))
+		bp := replyPool.Get().(*[]byte)
+		return s.write(c, bp, s.gate.Refuse(resultOf(outcome), req.IsHead(), x.head.Origin(), (*bp)[:0]))
 	}
+	defer x.dropPartial() // the request's views point into it until Serve returns
 	// Count the attempt before looking at draining: Drain sets draining
 	// before it reads the count, so either it waits for this attempt or
 	// this attempt sees draining.
 	s.queued.Add(1)
+	bp := replyPool.Get().(*[]byte)
 	if s.draining.Load() {
 		s.queued.Add(-1)
-		return s.writeResult(c, engine.Unavailable)
+		return s.write(c, bp, s.gate.Refuse(engine.Unavailable, false, req.Origin(), (*bp)[:0]))
 	}
 	x.state.Store(stateQueued) // before Serve: the reply may arrive before Serve returns
-	bp := replyPool.Get().(*[]byte)
-	resp, queued := s.gate.Serve(req, remoteAddr(c), time.Now().UnixNano(), x, &x.pending, (*bp)[:0])
+	resp, queued := s.gate.Serve(req, x.client, time.Now().UnixNano(), x, &x.pending, (*bp)[:0])
 	if queued {
 		replyPool.Put(bp)
-		_, _ = c.Discard(-1)
 		return gnet.None
 	}
 	s.queued.Add(-1)
 	x.state.Store(0)
-	_, _ = c.Write(resp)
-	*bp = resp[:0]
-	replyPool.Put(bp)
-	return gnet.Close
+	return s.write(c, bp, resp)
 }
 
-// writeResult writes the response of a bare result from a pooled buffer.
-// gnet copies what Write cannot send at once, so the buffer is free again
-// when Write returns.
-func (s *Server) writeResult(c gnet.Conn, res engine.Result) gnet.Action {
-	bp := replyPool.Get().(*[]byte)
-	resp := gate.Encode((*bp)[:0], res)
+// write writes resp, built in the pooled buffer bp, and closes the
+// connection. gnet copies what Write cannot send at once, so the buffer is
+// free again when Write returns.
+func (s *Server) write(c gnet.Conn, bp *[]byte, resp []byte) gnet.Action {
 	_, _ = c.Write(resp)
 	*bp = resp[:0]
 	replyPool.Put(bp)

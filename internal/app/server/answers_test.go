@@ -138,7 +138,10 @@ func TestEveryAnswer(t *testing.T) {
 		{"post", "POST /buy?sku=live-1 HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed", "Allow"},
 		{"body", "GET /buy?sku=live-1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 400, "bad_request", ""},
 		{"chunked", "GET /buy?sku=live-1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "bad_request", ""},
-		{"head too large", "GET /buy?sku=live-1 HTTP/1.1\r\nX-Pad: " + strings.Repeat("a", 1100) + "\r\n\r\n", 431, "header_too_large", ""},
+		{"head too large", "GET /buy?sku=live-1 HTTP/1.1\r\nX-Pad: " + strings.Repeat("a", 8200) + "\r\n\r\n", 431, "header_too_large", ""},
+		{"request line over read_buffer", "GET /buy?sku=live-1&x=" + strings.Repeat("a", 1024) + " HTTP/1.1\r\n\r\n", 431, "header_too_large", ""},
+		{"duplicate sku", "GET /buy?sku=live-1&uid=1&sku=live-2 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request", ""},
+		{"head", "HEAD /buy?sku=live-1 HTTP/1.1\r\nHost: x\r\n\r\n", 405, "", "Allow"},
 		{"garbage", "HELLO\r\n\r\n", 400, "bad_request", ""},
 	}
 	for _, tt := range raw {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"seckill/internal/config"
+	"seckill/internal/live/gate"
 	"seckill/internal/live/nethttpfront"
 	"seckill/netpoll"
 )
@@ -36,7 +37,10 @@ func (s *Server) newFrontEnd(maxConns int) frontEnd {
 	return netpoll.New(netpoll.Options{
 		Addr:           "tcp://" + sc.Listen,
 		Gate:           s.gate,
-		MaxHeadBytes:   sc.ReadBuffer,
+		ReadBuffer:     sc.ReadBuffer,
+		MaxHeadBytes:   sc.MaxHeadBytes,
+		ProxyProtocol:  sc.ProxyProtocol,
+		TrustedProxies: gate.NewProxies(sc.ParsedTrustedProxies),
 		IdleTimeout:    sc.IdleTimeout,
 		MaxConnections: maxConns,
 		Floor:          sc.FrontEnd == config.FrontEndFloor,

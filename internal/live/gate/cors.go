@@ -87,11 +87,17 @@ func (g *Gate) Preflight(req *httpmin.Request, out []byte) []byte {
 	return simple(out, engine.MethodNotAllowed)
 }
 
-// Refuse encodes the answer to a request the parser refused (400, 405, 431).
-// A HEAD gets its 405 without a body, as HEAD answers must have none.
-func (g *Gate) Refuse(req *httpmin.Request, res engine.Result, out []byte) []byte {
-	if res == engine.MethodNotAllowed && req.IsHead() {
-		return httpmin.AppendResponse(out, Status(res), allowGET, nil)
+// Refuse encodes the answer to a request the front end refused before the
+// gate saw it: 400, 405 or 431 from the parser, 503 while draining. A HEAD
+// gets its 405 without a body, as HEAD answers must have none. origin is the
+// request's Origin as far as it was read: a listed origin's page gets CORS
+// lines, so it can tell a refusal from a network error.
+func (g *Gate) Refuse(res engine.Result, isHead bool, origin []byte, out []byte) []byte {
+	start := len(out)
+	if res == engine.MethodNotAllowed && isHead {
+		out = httpmin.AppendResponse(out, Status(res), allowGET, nil)
+	} else {
+		out = simple(out, res)
 	}
-	return simple(out, res)
+	return g.cors.allow(out, start, g.cors.match(origin))
 }

@@ -94,15 +94,23 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
-func TestRefuseHeadHasNoBody(t *testing.T) {
+func TestRefuse(t *testing.T) {
 	g := newCORSGate(t)
-	resp := string(g.Refuse(parseHead(t, "HEAD /buy HTTP/1.1\r\n\r\n"), engine.MethodNotAllowed, nil))
+	resp := string(g.Refuse(engine.MethodNotAllowed, true, nil, nil))
 	if !strings.HasPrefix(resp, "HTTP/1.1 405 ") || !strings.HasSuffix(resp, "\r\n\r\n") || !strings.Contains(resp, "Allow: GET\r\n") {
 		t.Errorf("HEAD: %q", resp)
 	}
-	resp = string(g.Refuse(parseHead(t, "POST /buy HTTP/1.1\r\n\r\n"), engine.MethodNotAllowed, nil))
+	resp = string(g.Refuse(engine.MethodNotAllowed, false, nil, nil))
 	if !strings.HasSuffix(resp, `{"result":"method_not_allowed"}`) {
 		t.Errorf("POST: %q", resp)
+	}
+	resp = string(g.Refuse(engine.HeaderTooLarge, false, []byte(mall), nil))
+	if !strings.HasPrefix(resp, "HTTP/1.1 431 ") || !strings.Contains(resp, corsLines) || !strings.HasSuffix(resp, `{"result":"header_too_large"}`) {
+		t.Errorf("431 to the mall: %q", resp)
+	}
+	resp = string(g.Refuse(engine.BadRequest, false, []byte("https://evil.example"), nil))
+	if strings.Contains(resp, "Access-Control") {
+		t.Errorf("400 to another origin: %q", resp)
 	}
 }
 
