@@ -49,6 +49,7 @@ func checkParseInvariants(t *testing.T, data []byte, maxHead int) {
 	if !bytes.HasPrefix(data, []byte("GET /")) {
 		t.Fatalf("Complete for a request not starting with \"GET /\": %q", data)
 	}
+	checkAgainstStdlib(t, data, &r)
 
 	// Bytes after the head must not matter.
 	var head Request

@@ -20,3 +20,20 @@ func TestActivityDigest(t *testing.T) {
 		t.Fatalf("empty digest %s", got)
 	}
 }
+
+// TestActivityDigestKnownAnswer pins the digest's byte layout with a value
+// computed outside Go:
+//
+//	d="61 00 $(printf '%016x' 1) $(printf '01%.0s' $(seq 32)) 62 00 $(printf '%016x' 2) $(printf '02%.0s' $(seq 32))"
+//	echo "$d" | tr -d ' ' | xxd -r -p | sha256sum
+func TestActivityDigestKnownAnswer(t *testing.T) {
+	var h1, h2 [32]byte
+	for i := range h1 {
+		h1[i], h2[i] = 0x01, 0x02
+	}
+	heads := []Head{{SKU: "b", Wins: 2, Hash: h2}, {SKU: "a", Wins: 1, Hash: h1}}
+	const want = "99b89a1c1fc37d76c806a2e1e98852334ef9b966b05add5e555c9cec05e33037"
+	if got := ActivityDigest(heads); got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+}
