@@ -81,7 +81,7 @@ func TestParseAgreesWithStdlib(t *testing.T) {
 	compared := 0
 	for _, h := range heads {
 		var r Request
-		if r.Parse([]byte(h), MaxHeadBytes) != Complete {
+		if r.Parse([]byte(h), ReadBufferBytes) != Complete {
 			continue
 		}
 		compared++
