@@ -159,8 +159,10 @@ func (l *Loop) fill(first Task) {
 // that found one) MUST NOT BE HANDED TO ITS REPLIER BEFORE store.AppendWins
 // HAS RETURNED nil FOR THAT WIN. Every reply of the batch waits for the
 // batch's commit; wins of earlier batches were committed before this batch
-// began. If the commit fails, the shard fails closed and every decision
-// naming a win beyond the durable seq becomes unavailable.
+// began. If the commit fails, the shard fails closed and every decision of
+// the batch becomes unavailable: not only the wins beyond the durable seq
+// but what was decided after them (a sold_out, a busy of the release rate)
+// counted wins that are now lost.
 func (l *Loop) step() {
 	now := l.clock()
 	l.decisions = l.decisions[:0]
@@ -175,10 +177,12 @@ func (l *Loop) step() {
 		}
 		l.decisions = append(l.decisions, d)
 	}
+	failed := false
 	if len(l.wins) > 0 {
 		if err := l.store.AppendWins(l.wins); err != nil {
 			l.shard.Fail()
 			l.pub.set(flagFailed)
+			failed = true
 		} else {
 			l.shard.MarkDurable(l.wins[len(l.wins)-1].Seq)
 			l.signalDurable()
@@ -188,7 +192,7 @@ func (l *Loop) step() {
 	durable := l.shard.Durable()
 	for i := range l.batch {
 		d := &l.decisions[i]
-		if d.Result.RevealsWin() && d.Seq > durable {
+		if failed || d.Result.RevealsWin() && d.Seq > durable {
 			*d = engine.Decision{Result: engine.Unavailable}
 		}
 		t := &l.batch[i]
