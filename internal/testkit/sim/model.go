@@ -67,7 +67,7 @@ func (w *world) check(rq *request, a *answer) error {
 		}
 	}
 	if !namesWin {
-		return nil
+		return w.checkRefusal(rq, k, a)
 	}
 	if a.SKU != k.item.SKU || a.Activity != k.act.ID || a.UID != rq.uid {
 		return fmt.Errorf("win answer names %s/%s uid %d, asked %s/%s uid %d", a.Activity, a.SKU, a.UID, k.act.ID, k.item.SKU, rq.uid)
@@ -126,4 +126,26 @@ func (w *world) checkNewWin(rq *request, k *skuInfo) error {
 func (w *world) preFilterRefuses(rq *request, k *skuInfo) bool {
 	p := w.in.resv[k.act.ID]
 	return rq.kind == engine.Buy && p != nil && !p.Load().Contains(rq.uid)
+}
+
+// checkRefusal checks the answers that name no win against the state they
+// claim: sold_out only when no unit is left, not_started and ended only
+// outside the window.
+func (w *world) checkRefusal(rq *request, k *skuInfo, a *answer) error {
+	now := w.clock.read()
+	switch a.Result {
+	case engine.SoldOut.String():
+		if rem := w.in.loops[rq.sku].Public().Remaining(); rem != 0 {
+			return fmt.Errorf("%s answered sold_out with %d units left", k.item.SKU, rem)
+		}
+	case engine.NotStarted.String():
+		if now >= k.act.StartTime.UnixNano() {
+			return fmt.Errorf("%s answered not_started at %d, start %d", k.item.SKU, now, k.act.StartTime.UnixNano())
+		}
+	case engine.Ended.String():
+		if now < k.act.EndTime.UnixNano() {
+			return fmt.Errorf("%s answered ended at %d, end %d", k.item.SKU, now, k.act.EndTime.UnixNano())
+		}
+	}
+	return nil
 }
