@@ -41,6 +41,9 @@ func needTool(t *testing.T, name, debianPackage string) string {
 // second engine on the same address must exit instead of taking half of
 // the buyers to another data_dir.
 func TestSecondEngineOnOnePortRefusesToStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
 	addr := freeAddr(t)
 	config := func(dir string) string {
 		return writeConfig(t, dir, fmt.Sprintf(`
@@ -158,6 +161,9 @@ const nginxStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
 // themselves in the winner records, by the per-address rate and by the
 // blocklist, not as nginx's 127.0.0.1.
 func TestBehindNginxWithProxyProtocol(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
 	nginx := needTool(t, "nginx", "nginx")
 	curl := needTool(t, "curl", "curl")
 	if _, err := os.Stat(nginxStreamModule); err != nil {
