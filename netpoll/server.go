@@ -61,6 +61,7 @@ type Server struct {
 	draining atomic.Bool
 	stopping atomic.Bool
 	bootOnce sync.Once
+	bootErr  error // why OnBoot refused to serve; read by Run after the engine ended
 }
 
 // New returns a server; Run starts it.
@@ -103,6 +104,9 @@ func (s *Server) Run() error {
 		gnet.WithTicker(true),
 		gnet.WithLogLevel(gnetLogLevel),
 	)
+	if s.bootErr != nil {
+		return s.bootErr
+	}
 	if s.stopping.Load() {
 		return err
 	}
@@ -139,6 +143,13 @@ func (s *Server) Stats() Stats {
 // OnBoot records the engine so Stop can reach it.
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
+	if n, err := sharedWith(s.opts.Addr); err != nil || n > 0 {
+		if err == nil {
+			err = fmt.Errorf("%w: %s, %d listening socket(s) of another process joined ours", ErrAddressTaken, s.opts.Addr, n)
+		}
+		s.bootErr = err
+		return gnet.Shutdown
+	}
 	s.bootOnce.Do(func() { close(s.booted) })
 	return gnet.None
 }
