@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"seckill/internal/app/server"
 	"seckill/internal/config"
 	"seckill/internal/handoff/export"
 	"seckill/internal/handoff/push"
@@ -28,22 +27,33 @@ const pauseEnv = "SECKILL_EXPORT_TEST_PAUSE"
 // errGaveUp reports a re-push that left records failed.
 var errGaveUp = errors.New("export: some records were not delivered")
 
-// exportCmd is `seckill export`: the winners file of a stopped engine
-// (-out), or a re-push of its records to the mall (-push).
+// exportRequest is what one `seckill export` asks for.
+type exportRequest struct {
+	out, format, cursor string
+	all                 bool
+	pushURL             string
+}
+
+// exportCmd is `seckill export`: the winners file (-out) or a re-push of
+// the records to the mall (-push). On a stopped engine it opens the store
+// itself; while an engine serves the store (which Pebble locks to one
+// process) it asks that engine through its admin API, with the admin token.
 func exportCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ExitOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "TOML configuration `file`: data_dir, admin_listen and the [export] push settings come from it")
+	configPath := fs.String("config", "", "TOML configuration `file`: data_dir, admin_listen, [admin] and [export] come from it")
 	data := fs.String("data", "", "the store `dir`ectory (default: the config's data_dir, else "+config.DefaultDataDir+")")
-	out := fs.String("out", "", "write the winners to `FILE` (.zst at the end: zstd); FILE.manifest.json describes it")
-	format := fs.String("format", "", "`jsonl` or csv (default: csv for a .csv or .csv.zst FILE, else jsonl)")
-	all := fs.Bool("all", false, "-out: every winner, cursor untouched; -push: re-push every record")
-	pushURL := fs.String("push", "", "re-push records to the mall at `URL` (failed ones unless -all; pending ones too)")
-	fs.Bool("failed", true, "-push: re-push the records parked as failed; -all widens it to every record")
+	dir := fs.String("dir", "", "the export `dir`ectory, stopped engine only (default: the config's [export] dir, else "+config.DefaultExportDir+")")
+	var req exportRequest
+	fs.StringVar(&req.out, "out", "", "write the winners to `NAME`, a bare file name in the export directory (.zst at the end: zstd); NAME.manifest.json describes it")
+	fs.StringVar(&req.format, "format", "", "`jsonl` or csv (default: csv for a .csv or .csv.zst NAME, else jsonl)")
+	fs.StringVar(&req.cursor, "cursor", export.DefaultCursor, "the `name`d cursor an incremental export reads and moves; give an ad-hoc export its own so it takes nothing from the nightly files")
+	fs.BoolVar(&req.all, "all", false, "-out: every winner, no cursor read or moved; -push: re-push every record, not only the failed ones")
+	fs.StringVar(&req.pushURL, "push", "", "re-push the records parked as failed (every record with -all), and the pending ones, to the mall at `URL`")
 	fs.Parse(args)
-	if fs.NArg() > 0 || (*out == "") == (*pushURL == "") {
-		fmt.Fprintln(stderr, "usage: seckill export [-config FILE] [-data DIR] -out FILE [-format jsonl|csv] [-all]")
-		fmt.Fprintln(stderr, "       seckill export [-config FILE] [-data DIR] -push URL [-failed | -all]")
+	if fs.NArg() > 0 || (req.out == "") == (req.pushURL == "") {
+		fmt.Fprintln(stderr, "usage: seckill export [-config FILE] [-data DIR] [-dir DIR] -out NAME [-format jsonl|csv] [-all | -cursor NAME]")
+		fmt.Fprintln(stderr, "       seckill export [-config FILE] [-data DIR] -push URL [-all]")
 		os.Exit(2)
 	}
 	cfg := &config.Config{}
@@ -54,30 +64,40 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	dir := cfg.Server.DataDir
 	if *data != "" {
-		dir = *data
+		cfg.Server.DataDir = *data
 	}
-	if err := export.CheckStoreDir(dir); err != nil {
+	if err := export.CheckStoreDir(cfg.Server.DataDir); err != nil {
 		return err
 	}
-	log, err := wal.Open(dir, wal.Options{})
+	log, err := wal.Open(cfg.Server.DataDir, wal.Options{})
 	if errors.Is(err, wal.ErrLocked) {
-		return lockedHelp(dir, cfg.Server.AdminListen, *out, *format, *all)
+		if *dir != "" {
+			return fmt.Errorf("export: -dir: the running engine writes to its own [export] dir; leave -dir out")
+		}
+		return viaAdmin(cfg, req, stdout)
 	}
 	if err != nil {
 		return err
 	}
 	defer log.Close()
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	if *pushURL != "" {
-		return repush(log, cfg.Export, *pushURL, *all, logger, stdout)
+	if req.pushURL != "" {
+		return repush(log, cfg.Export, req.pushURL, req.all, logger, stdout)
 	}
-	return exportFile(log, *out, export.FormatFor(*out, *format), *all, logger, stdout, stderr)
+	exportDir := cfg.Export.Dir
+	if *dir != "" {
+		exportDir = *dir
+	}
+	ex, err := export.New(log, exportDir, cfg.Server.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	return exportFile(ex, req, logger, stdout, stderr)
 }
 
-func exportFile(log *wal.Log, out, format string, all bool, logger *slog.Logger, stdout, stderr io.Writer) error {
-	opts := export.Options{Out: out, Format: format, All: all}
+func exportFile(ex *export.Exporter, req exportRequest, logger *slog.Logger, stdout, stderr io.Writer) error {
+	opts := export.Options{Out: req.out, Format: export.FormatFor(req.out, req.format), All: req.all, Cursor: req.cursor}
 	if stage := os.Getenv(pauseEnv); stage != "" {
 		opts.Pause = func(s string) {
 			if s == stage {
@@ -87,20 +107,26 @@ func exportFile(log *wal.Log, out, format string, all bool, logger *slog.Logger,
 		}
 	}
 	start := time.Now()
-	m, err := export.New(log, logger).Run(opts)
+	m, err := ex.Run(opts)
 	if err != nil {
 		return err
 	}
 	took := time.Since(start)
-	fmt.Fprintf(stdout, "exported %d winners to %s (%s, %s, %d bytes, sha256 %s) in %v, %.0f records/s; manifest %s\n",
-		m.Count, out, m.Format, m.Compression, m.Bytes, m.SHA256, took.Round(time.Millisecond),
-		float64(m.Count)/took.Seconds(), out+export.ManifestSuffix)
+	fmt.Fprintf(stdout, "exported %d winners to %s/%s (%s, %s, %d bytes, sha256 %s) in %v, %.0f records/s; manifest %s\n",
+		m.Count, ex.Dir(), m.File, m.Format, m.Compression, m.Bytes, m.SHA256, took.Round(time.Millisecond),
+		float64(m.Count)/took.Seconds(), m.File+export.ManifestSuffix)
 	return nil
 }
 
+// repush re-pushes from a stopped engine's store, signed with the
+// configuration's push secret.
 func repush(log *wal.Log, ec config.Export, url string, all bool, logger *slog.Logger, stdout io.Writer) error {
-	opts := push.OptionsFrom(ec)
-	opts.URL, opts.Logger = url, logger
+	if len(ec.PushSecretBytes) == 0 {
+		return fmt.Errorf("export -push: export.push_secret (or export.push_secret_file) is required: it signs each batch; give -config")
+	}
+	ec.PushURL = url
+	opts := server.PushOptions(ec)
+	opts.Logger = logger
 	p, err := push.New(log, opts)
 	if err != nil {
 		return err
@@ -125,38 +151,4 @@ func repush(log *wal.Log, ec config.Export, url string, all bool, logger *slog.L
 		return fmt.Errorf("%w: %d are parked as failed; run this again once the mall is fixed", errGaveUp, rep.GaveUp)
 	}
 	return nil
-}
-
-// lockedHelp explains that a running engine holds the store and how to do
-// the same through its admin API.
-func lockedHelp(dir, adminListen, out, format string, all bool) error {
-	admin := adminListen
-	if admin == "" {
-		admin = "ADMIN_LISTEN"
-	}
-	var how string
-	if out != "" {
-		abs, err := filepath.Abs(out)
-		if err != nil {
-			abs = out
-		}
-		q := url.Values{"out": {abs}}
-		if format != "" {
-			q.Set("format", format)
-		}
-		if all {
-			q.Set("all", "1")
-		}
-		how = fmt.Sprintf("export through its admin API (the file is written on the engine's machine):\n  curl -XPOST 'http://%s/admin/export?%s'", admin, q.Encode())
-	} else {
-		scope := push.ScopeFailed
-		if all {
-			scope = push.ScopeAll
-		}
-		how = fmt.Sprintf("re-push through its admin API (to its configured push_url):\n  curl -XPOST 'http://%s/admin/push?requeue=%s'", admin, scope)
-	}
-	if adminListen == "" {
-		how += "\n(ADMIN_LISTEN is the engine's server.admin_listen; give -config to fill it in)"
-	}
-	return fmt.Errorf("the store %s is in use by a running engine (%w); %s", dir, wal.ErrLocked, how)
 }

@@ -50,7 +50,7 @@ func usage() {
   seckill serve [-config FILE] [-front-end netpoll|nethttp|floor]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
   seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
-  seckill export [-config FILE] [-data DIR] -out FILE [-format jsonl|csv] [-all]
-  seckill export [-config FILE] [-data DIR] -push URL [-failed | -all]
+  seckill export [-config FILE] [-data DIR] [-dir DIR] -out NAME [-format jsonl|csv] [-all | -cursor NAME]
+  seckill export [-config FILE] [-data DIR] -push URL [-all]
 `)
 }

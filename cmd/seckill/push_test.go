@@ -17,34 +17,42 @@ import (
 	"seckill/internal/handoff/export"
 	"seckill/internal/handoff/push"
 	"seckill/internal/testkit/httpget"
+	"seckill/internal/testkit/mallsig"
 	"seckill/wal"
 )
 
+// pushSecret signs the engine's batches; the test mall verifies them.
+const pushSecret = "mall-push-secret-0123456789abcdef"
+
 // flakyMall is the mall's order endpoint as a real HTTP server in the test
-// process: it fails failPct% of the batches with 500, stalls stallPct% past
-// the engine's push timeout and then takes them anyway (the engine has
-// given up on the answer and will send them again), deduplicates by
-// idempotency key, and counts how often each key was taken as new. While
-// held, it answers nothing until the request goes away.
+// process: it verifies each batch's signature, fails failPct% of the
+// batches with 500, stalls stallPct% past the engine's push timeout and
+// then takes them anyway (the engine has given up on the answer and will
+// send them again), books each idempotency key once, and counts every
+// receipt. Bookings are counted per win (activity/sku/seq from the
+// record's own fields), so one win sent under two keys shows as booked
+// twice. While held, it answers nothing until the request goes away.
 type flakyMall struct {
 	failPct, stallPct int
 	stall             time.Duration
 	holdAt            int // once this many keys are taken, hold every request; 0 = never
 
-	mu      sync.Mutex
-	held    bool
-	down    bool
-	firsts  map[string]int // key → times taken as new; must end at exactly 1
-	seen    map[string]int // key → times received in a taken batch
-	records map[string]export.Record
-	release chan struct{}
-	stats   struct{ taken, failed, stalled, held int }
-	holding int // requests being held now
+	mu       sync.Mutex
+	held     bool
+	down     bool
+	booked   map[string]bool // idempotency keys booked (the mall's deduplication)
+	bookings map[string]int  // win → orders booked for it; must end at exactly 1
+	seen     map[string]int  // win → times received in a taken batch
+	records  map[string]export.Record
+	badSigs  int
+	release  chan struct{}
+	stats    struct{ taken, failed, stalled, held int }
+	holding  int // requests being held now
 }
 
 func newFlakyMall(t *testing.T, failPct, stallPct int, stall time.Duration, holdAt int) (*flakyMall, string) {
 	m := &flakyMall{failPct: failPct, stallPct: stallPct, stall: stall, holdAt: holdAt,
-		firsts: map[string]int{}, seen: map[string]int{}, records: map[string]export.Record{}, release: make(chan struct{})}
+		booked: map[string]bool{}, bookings: map[string]int{}, seen: map[string]int{}, records: map[string]export.Record{}, release: make(chan struct{})}
 	srv := httptest.NewServer(m)
 	t.Cleanup(func() { m.unhold(); srv.Close() })
 	return m, srv.URL
@@ -67,12 +75,23 @@ func (m *flakyMall) setDown(down bool) {
 }
 
 func (m *flakyMall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var recs []export.Record
-	if err := json.NewDecoder(r.Body).Decode(&recs); err != nil {
+	body, err := io.ReadAll(r.Body) // the server notices a gone client only once the body is read
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	io.Copy(io.Discard, r.Body) // the server notices a gone client only once the body is read
+	if err := mallsig.Verify([]byte(pushSecret), r.Header.Get(push.SignatureHeader), body, time.Now()); err != nil {
+		m.mu.Lock()
+		m.badSigs++
+		m.mu.Unlock()
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var recs []export.Record
+	if err := json.Unmarshal(body, &recs); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	m.mu.Lock()
 	held, down, release := m.held, m.down, m.release
 	if held {
@@ -109,10 +128,12 @@ func (m *flakyMall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer m.mu.Unlock()
 	m.stats.taken++
 	for _, rec := range recs {
-		m.seen[rec.IdempotencyKey]++
-		if _, dup := m.records[rec.IdempotencyKey]; !dup {
-			m.firsts[rec.IdempotencyKey]++
-			m.records[rec.IdempotencyKey] = rec
+		id := fmt.Sprintf("%s/%s/%d", rec.Activity, rec.SKU, rec.Seq)
+		m.seen[id]++
+		if !m.booked[rec.IdempotencyKey] {
+			m.booked[rec.IdempotencyKey] = true
+			m.bookings[id]++
+			m.records[id] = rec
 		}
 	}
 	if m.holdAt > 0 && len(m.records) >= m.holdAt && !m.held {
@@ -174,9 +195,10 @@ func buyAll(t *testing.T, addr, sku string, from, to uint64) int {
 	return won
 }
 
-// checkMallHasStore asserts that the mall took every win of the store
-// exactly once as new, each with every field as stored, and nothing else;
-// and that the store's delivery state says all delivered.
+// checkMallHasStore asserts that the mall received every win of the store
+// at least once and booked it exactly once, each with every field as
+// stored, and nothing else; that every batch was signed; and that the
+// store's delivery state says all delivered.
 func checkMallHasStore(t *testing.T, m *flakyMall, data string) {
 	t.Helper()
 	l, err := wal.Open(data, wal.Options{ReadOnly: true})
@@ -189,9 +211,9 @@ func checkMallHasStore(t *testing.T, m *flakyMall, data string) {
 	stored := 0
 	err = l.ScanWins(func(w *engine.Win) error {
 		stored++
-		key := string(export.AppendIdempotencyKey(nil, w))
-		if m.firsts[key] != 1 {
-			return fmt.Errorf("%s taken as new %d times", key, m.firsts[key])
+		key := fmt.Sprintf("%s/%s/%d", w.Activity, w.SKU, w.Seq)
+		if m.seen[key] < 1 || m.bookings[key] != 1 {
+			return fmt.Errorf("%s received %d times, booked %d times; want at least 1 and exactly 1", key, m.seen[key], m.bookings[key])
 		}
 		rec := m.records[key]
 		if got, err := rec.Win(); err != nil || got != *w {
@@ -202,8 +224,11 @@ func checkMallHasStore(t *testing.T, m *flakyMall, data string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.records) != stored {
-		t.Fatalf("the mall took %d keys; the store holds %d wins", len(m.records), stored)
+	if len(m.records) != stored || len(m.seen) != stored {
+		t.Fatalf("the mall booked %d and received %d wins; the store holds %d", len(m.records), len(m.seen), stored)
+	}
+	if m.badSigs > 0 {
+		t.Fatalf("%d batches carried a wrong signature", m.badSigs)
 	}
 	st, err := push.ReadStatus(l)
 	if err != nil || st.Pending != 0 || st.Failed != 0 || st.Delivered != uint64(stored) {
@@ -232,6 +257,7 @@ data_dir = %q
 mode = "none"
 [export]
 push_url = %q
+push_secret = %q
 push_batch = 10
 push_timeout = "%v"
 push_max_attempts = 1000
@@ -247,7 +273,7 @@ end = "+1h"
   [[activity.item]]
   sku = "y"
   stock = 300
-`, addr, data, mallURL, timeout))
+`, addr, data, mallURL, pushSecret, timeout))
 
 	srv := startChild(t, addr, cfg)
 	won := buyAll(t, addr, "x", 1, 201) + buyAll(t, addr, "y", 1, 201)
@@ -308,6 +334,7 @@ data_dir = %q
 [auth]
 mode = "none"
 [export]
+push_secret = %q
 push_batch = 50
 push_max_attempts = 3
 push_backoff = "1ms"
@@ -319,14 +346,17 @@ end = "+1h"
   [[activity.item]]
   sku = "a"
   stock = 1
-`, data))
+`, data, pushSecret))
+	if _, stderr, err := runCmd(t, nil, "export", "-data", data, "-push", url); err == nil || !strings.Contains(stderr, "export.push_secret") {
+		t.Fatalf("re-push without a push secret: %v, want a refusal naming export.push_secret\n%s", err, stderr)
+	}
 	mall.setDown(true)
 	stdout, stderr, err := runCmd(t, nil, "export", "-config", cfg, "-push", url)
 	if err == nil || !strings.Contains(stdout, "0 delivered, 120 failed again after 3 attempts") {
 		t.Fatalf("re-push to a dead mall: %v\n%s%s", err, stdout, stderr)
 	}
 	mall.setDown(false)
-	if stdout, stderr, err := runCmd(t, nil, "export", "-config", cfg, "-push", url, "-failed"); err != nil || !strings.Contains(stdout, "(120 records queued): 120 delivered, 0 failed") {
+	if stdout, stderr, err := runCmd(t, nil, "export", "-config", cfg, "-push", url); err != nil || !strings.Contains(stdout, "(120 records queued): 120 delivered, 0 failed") {
 		t.Fatalf("re-push of failed records: %v\n%s%s", err, stdout, stderr)
 	}
 	checkMallHasStore(t, mall, data)
@@ -336,7 +366,7 @@ end = "+1h"
 	checkMallHasStore(t, mall, data)
 	mall.mu.Lock()
 	defer mall.mu.Unlock()
-	for k := range keys {
+	for k := range keys { // received twice, booked once (checkMallHasStore)
 		if mall.seen[k] != 2 {
 			t.Errorf("%s received %d times after a re-push of all, want 2", k, mall.seen[k])
 		}

@@ -71,14 +71,27 @@ type Auth struct {
 	SecretBytes []byte `toml:"-"`
 }
 
-// Export configures the live hand-off of winners to the mall.
+// Export configures the hand-off of winners to the mall: where export files
+// may go, and the live push.
 type Export struct {
+	// Dir is the only directory export files are written to (relative to
+	// the working directory, like data_dir); an export names a bare file in
+	// it. It may not be data_dir or inside it: a file named like one of
+	// the store's could damage it.
+	Dir             string        `toml:"dir"`
 	PushURL         string        `toml:"push_url"`          // http(s) URL; empty = off
+	PushSecret      string        `toml:"push_secret"`       // the key that signs each batch, inline
+	PushSecretFile  string        `toml:"push_secret_file"`  // or a file holding it, relative to the config file
+	PushCAFile      string        `toml:"push_ca_file"`      // PEM roots for an https push_url; empty = the system's
 	PushBatch       int           `toml:"push_batch"`        // records per POST
 	PushTimeout     time.Duration `toml:"push_timeout"`      // of one POST, answer included
 	PushMaxAttempts int           `toml:"push_max_attempts"` // failed POSTs before a record is parked as failed
 	PushBackoff     time.Duration `toml:"push_backoff"`      // ceiling of the first retry's wait
 	PushBackoffMax  time.Duration `toml:"push_backoff_max"`  // ceiling of any retry's wait
+
+	// PushSecretBytes is the signing key from PushSecret or from
+	// PushSecretFile's content.
+	PushSecretBytes []byte `toml:"-"`
 }
 
 // Blocklist names buyers that are refused outright.

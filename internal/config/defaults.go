@@ -13,6 +13,10 @@ const (
 	// DefaultDataDir sits in the working directory so a first run needs no
 	// setup.
 	DefaultDataDir = "./seckill-data"
+	// DefaultExportDir sits beside the default data_dir, never inside it,
+	// so a first run can export without setup and no export file can land
+	// among the store's files.
+	DefaultExportDir = "./seckill-exports"
 	// DefaultReadBuffer holds any real buy request head, which is a few
 	// hundred bytes, and makes a flood of oversized heads cheap to refuse.
 	DefaultReadBuffer = 1024
@@ -114,6 +118,10 @@ func (c *Config) EnsureDefaults() {
 	setDuration(&c.Auth.TokenMaxTTL, DefaultTokenMaxTTL)
 
 	e := &c.Export
+	setString(&e.Dir, DefaultExportDir)
+	if len(e.PushSecretBytes) == 0 && e.PushSecret != "" {
+		e.PushSecretBytes = []byte(e.PushSecret)
+	}
 	setInt(&e.PushBatch, DefaultPushBatch)
 	setDuration(&e.PushTimeout, DefaultPushTimeout)
 	setInt(&e.PushMaxAttempts, DefaultPushMaxAttempts)

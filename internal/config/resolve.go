@@ -22,25 +22,31 @@ func (c *Config) resolve(baseDir string, now time.Time) {
 		c.resolveProblems = append(c.resolveProblems, Problem{field, fmt.Sprintf(format, args...)})
 	}
 
-	if c.Auth.SecretFile != "" {
-		c.Auth.SecretFile = resolvePath(baseDir, c.Auth.SecretFile)
-		secret, err := os.ReadFile(c.Auth.SecretFile)
+	// readKey reads a key file named relative to the config file.
+	readKey := func(field string, path *string) []byte {
+		*path = resolvePath(baseDir, *path)
+		b, err := os.ReadFile(*path)
 		if err != nil {
-			add("auth.secret_file", "cannot read: %v", err)
-		} else {
-			// Editors and `echo` end files with a newline that is not part
-			// of the key.
-			c.Auth.SecretBytes = bytes.TrimRight(secret, "\r\n")
+			add(field, "cannot read: %v", err)
+			return nil
 		}
+		// Editors and `echo` end files with a newline that is not part of
+		// the key.
+		return bytes.TrimRight(b, "\r\n")
 	}
-
+	if c.Auth.SecretFile != "" {
+		c.Auth.SecretBytes = readKey("auth.secret_file", &c.Auth.SecretFile)
+	}
 	if c.Admin.TokenFile != "" {
-		c.Admin.TokenFile = resolvePath(baseDir, c.Admin.TokenFile)
-		token, err := os.ReadFile(c.Admin.TokenFile)
-		if err != nil {
-			add("admin.token_file", "cannot read: %v", err)
-		} else {
-			c.Admin.TokenBytes = bytes.TrimRight(token, "\r\n")
+		c.Admin.TokenBytes = readKey("admin.token_file", &c.Admin.TokenFile)
+	}
+	if e := &c.Export; e.PushSecretFile != "" {
+		e.PushSecretBytes = readKey("export.push_secret_file", &e.PushSecretFile)
+	}
+	if c.Export.PushCAFile != "" {
+		c.Export.PushCAFile = resolvePath(baseDir, c.Export.PushCAFile)
+		if _, err := os.Stat(c.Export.PushCAFile); err != nil {
+			add("export.push_ca_file", "cannot read: %v", err)
 		}
 	}
 

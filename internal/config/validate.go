@@ -127,11 +127,30 @@ func (a *Auth) validate(l *problemList) {
 	}
 }
 
+// validate checks the [export] section. That dir lies outside data_dir is
+// checked where the exporter is made (export.New), with symbolic links
+// resolved, because it depends on the file system.
 func (e *Export) validate(l *problemList) {
+	if e.Dir == "" {
+		l.add("export.dir", "missing")
+	}
+	secretField := "export.push_secret"
+	if e.PushSecretFile != "" {
+		secretField = "export.push_secret_file"
+	}
+	if e.PushSecret != "" && e.PushSecretFile != "" {
+		l.add("export.push_secret_file", "set push_secret or push_secret_file, not both")
+	}
 	if e.PushURL != "" {
 		u, err := url.Parse(e.PushURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			l.add("export.push_url", "%q is not an http(s) URL", e.PushURL)
+		}
+		switch {
+		case len(e.PushSecretBytes) == 0:
+			l.add(secretField, "required when push_url is set: it signs each batch (X-Seckill-Signature) so the mall can refuse forged winners")
+		case len(e.PushSecretBytes) < MinSecretBytes:
+			l.add(secretField, "is %d bytes; needs at least %d random bytes so batch signatures cannot be forged", len(e.PushSecretBytes), MinSecretBytes)
 		}
 	}
 	if e.PushBatch < 1 || e.PushBatch > MaxPushBatch {

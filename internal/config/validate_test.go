@@ -294,13 +294,14 @@ end = "+2h"
 		{
 			name:       "bad blocklist address and push url",
 			toml:       validAuth + "[export]\npush_url = \"ftp://mall/x\"\n[blocklist]\naddrs = [\"1.2.3.4\", \"1.2.3\", \"::1\", \"host\"]\n" + validActivity,
-			wantFields: []string{"export.push_url", "blocklist.addrs[1]", "blocklist.addrs[3]"},
+			wantFields: []string{"export.push_url", "export.push_secret", "blocklist.addrs[1]", "blocklist.addrs[3]"},
 		},
 		{
 			name: "every push setting wrong at once",
 			toml: validAuth + `
 [export]
 push_url = "http://mall.internal/w"
+push_secret = "0123456789abcdef"
 push_batch = 10001
 push_timeout = "6m"
 push_max_attempts = -1
@@ -308,6 +309,16 @@ push_backoff = "2h"
 push_backoff_max = "1s"
 ` + validActivity,
 			wantFields: []string{"export.push_batch", "export.push_timeout", "export.push_max_attempts", "export.push_backoff", "export.push_backoff_max"},
+		},
+		{
+			name:       "push url without a secret",
+			toml:       validAuth + "[export]\npush_url = \"https://mall/w\"\n" + validActivity,
+			wantFields: []string{"export.push_secret"},
+		},
+		{
+			name:       "push secret short, and both forms",
+			toml:       validAuth + "[export]\npush_url = \"https://mall/w\"\npush_secret = \"short\"\npush_secret_file = \"/nonexistent/push.secret\"\npush_ca_file = \"/nonexistent/ca.pem\"\ndir = \"\"\n" + validActivity,
+			wantFields: []string{"export.push_secret_file", "export.push_ca_file"},
 		},
 		{
 			name:       "push durations without unit",
@@ -356,7 +367,7 @@ start = "2021-01-12T14:00:00Z"`, 1)},
 		{"port 0 and empty host", "[server]\nlisten = \":0\"\n" + validAuth + validActivity},
 		{"ipv6 listener", "[server]\nlisten = \"[::1]:8080\"\n" + validAuth + validActivity},
 		{"public edge", "[server]\nmax_head_bytes = 65536\ncors_origins = [\"https://www.example-mall.com\", \"http://127.0.0.1:8080\"]\nproxy_protocol = true\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::ffff:192.168.0.0/112\", \"fd00::/8\"]\n" + validAuth + validActivity},
-		{"push at the limits", validAuth + "[export]\npush_url = \"https://mall:8443/w\"\npush_batch = 10000\npush_timeout = \"5m\"\npush_max_attempts = 1\npush_backoff = \"1h\"\npush_backoff_max = \"1h\"\n" + validActivity},
+		{"push at the limits", validAuth + "[export]\npush_url = \"https://mall:8443/w\"\npush_secret = \"0123456789abcdef\"\npush_batch = 10000\npush_timeout = \"5m\"\npush_max_attempts = 1\npush_backoff = \"1h\"\npush_backoff_max = \"1h\"\n" + validActivity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

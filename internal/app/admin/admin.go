@@ -10,7 +10,7 @@
 //	POST /admin/resume?activity=ID[&sku=SKU]
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
-//	POST /admin/export?out=FILE[&format=F][&all=1]  export winners to FILE (see handoff.go)
+//	POST /admin/export?out=NAME[&format=F][&all=1][&cursor=C]  export winners to NAME in [export] dir (see handoff.go)
 //	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
 //	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
 //	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)

@@ -18,31 +18,30 @@ type HandOff interface {
 
 // handoffRoutes adds, when e is a HandOff:
 //
-//	POST /admin/export?out=FILE[&format=jsonl|csv][&all=1]   export winners; answers the manifest
-//	GET  /admin/push                                         delivery state and counters of the live push
-//	POST /admin/push?requeue=failed|all                      re-push failed (or all) records
+//	POST /admin/export?out=NAME[&format=jsonl|csv][&all=1][&cursor=C]   export winners; answers the manifest
+//	GET  /admin/push                                                   delivery state and counters of the live push
+//	POST /admin/push?requeue=failed|all                                re-push failed (or all) records
 //
-// FILE is a path on the engine's machine; an existing FILE is refused (409).
+// NAME is a bare file name, written in the engine's [export] dir; a path,
+// a hidden name or a bad cursor name is refused (400), an existing file too
+// (409). C names the cursor an incremental export moves (default
+// "nightly"), so an ad-hoc export never takes the nightly file's records.
 func handoffRoutes(mux *http.ServeMux, e Engine) {
 	h, ok := e.(HandOff)
 	if !ok {
 		return
 	}
-	mux.HandleFunc("POST /admin/export", func(w http.ResponseWriter, r *http.Request) { postExport(w, r, h) })
-	mux.HandleFunc("GET /admin/push", func(w http.ResponseWriter, r *http.Request) { getPush(w, h) })
-	mux.HandleFunc("POST /admin/push", func(w http.ResponseWriter, r *http.Request) { postPush(w, r, h) })
+	mux.HandleFunc("POST /admin/export", params(e, "out format? all? cursor?", func(w http.ResponseWriter, r *http.Request) { postExport(w, r, h) }))
+	mux.HandleFunc("GET /admin/push", params(e, "", func(w http.ResponseWriter, r *http.Request) { getPush(w, h) }))
+	mux.HandleFunc("POST /admin/push", params(e, "requeue", func(w http.ResponseWriter, r *http.Request) { postPush(w, r, h) }))
 }
 
 func postExport(w http.ResponseWriter, r *http.Request, h HandOff) {
 	q := r.URL.Query()
 	out := q.Get("out")
-	if out == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "out=FILE is required"})
-		return
-	}
-	m, err := h.Exporter().Run(export.Options{Out: out, Format: export.FormatFor(out, q.Get("format")), All: q.Get("all") == "1"})
+	m, err := h.Exporter().Run(export.Options{Out: out, Format: export.FormatFor(out, q.Get("format")), All: q.Get("all") == "1", Cursor: q.Get("cursor")})
 	switch {
-	case errors.Is(err, export.ErrFormat):
+	case errors.Is(err, export.ErrFormat), errors.Is(err, export.ErrName), errors.Is(err, export.ErrCursorName):
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
 	case errors.Is(err, export.ErrExists):
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error()})

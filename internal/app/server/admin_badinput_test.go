@@ -72,6 +72,8 @@ data_dir = "DATADIR"
 [auth]
 mode = "hmac"
 secret = "`+testSecret+`"
+[export]
+dir = "`+filepath.Join(dir, "exports")+`"
 [blocklist]
 uids = [7]
 [[activity]]
@@ -191,9 +193,12 @@ end = "+1h"
 			{name: "negative uid", body: `{"uids":[-1]}`, header: auth(nil), want: 400, says: "blocklist body"},
 			{name: "two objects", body: `{"uids":[1]} {"uids":[]}`, header: auth(nil), want: 400, says: "more than one"},
 		}},
-		{"POST", "/admin/export?out=" + filepath.Join(dir, "new.jsonl"), "", []badCase{
+		{"POST", "/admin/export?out=new.jsonl", "", []badCase{
 			{name: "no out", target: "/admin/export", header: auth(nil), want: 400, says: "out"},
-			{name: "unknown format", target: "/admin/export?format=xml&out=" + filepath.Join(dir, "x.xml"), header: auth(nil), want: 400, says: "xml"},
+			{name: "unknown format", target: "/admin/export?format=xml&out=x.xml", header: auth(nil), want: 400, says: "xml"},
+			{name: "a path", target: "/admin/export?out=" + filepath.Join(dir, "data", "MANIFEST-000001"), header: auth(nil), want: 400, says: "bare file name"},
+			{name: "up and into the store", target: "/admin/export?out=../data/CURRENT", header: auth(nil), want: 400, says: "bare file name"},
+			{name: "bad cursor", target: "/admin/export?out=w.jsonl&cursor=a/b", header: auth(nil), want: 400, says: "cursor"},
 		}},
 		{"GET", "/admin/push", "", nil},
 		{"POST", "/admin/push?requeue=all", "", []badCase{

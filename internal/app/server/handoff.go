@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"seckill/internal/config"
 	"seckill/internal/handoff/export"
 	"seckill/internal/handoff/push"
 	"seckill/internal/live/shardloop"
@@ -20,11 +21,15 @@ type handoff struct {
 // openHandoff creates the exporter and the pusher over the open store; the
 // pusher must exist before the loops, which signal it.
 func (s *Server) openHandoff() error {
-	s.handoff.exporter = export.New(s.store, s.log)
+	ex, err := export.New(s.store, s.cfg.Export.Dir, s.cfg.Server.DataDir, s.log)
+	if err != nil {
+		return fmt.Errorf("server: export.dir: %w", err)
+	}
+	s.handoff.exporter = ex
 	if s.cfg.Export.PushURL == "" {
 		return nil
 	}
-	opts := push.OptionsFrom(s.cfg.Export)
+	opts := PushOptions(s.cfg.Export)
 	opts.Logger = s.log
 	p, err := push.New(s.store, opts)
 	if err != nil {
@@ -32,6 +37,14 @@ func (s *Server) openHandoff() error {
 	}
 	s.handoff.pusher = p
 	return nil
+}
+
+// PushOptions are the live push's settings from a validated [export]
+// section (which bounds and defaults each); cmd/seckill's re-push uses them
+// too.
+func PushOptions(e config.Export) push.Options {
+	return push.Options{URL: e.PushURL, Secret: e.PushSecretBytes, CAFile: e.PushCAFile, Batch: e.PushBatch,
+		Timeout: e.PushTimeout, MaxAttempts: e.PushMaxAttempts, Backoff: e.PushBackoff, BackoffMax: e.PushBackoffMax}
 }
 
 // wireDurable makes loop wake the pusher after each durable commit.

@@ -70,7 +70,8 @@ func TestHandOffWhileServing(t *testing.T) {
 	mallSrv := httptest.NewServer(mall)
 	defer mallSrv.Close()
 	adminAddr := freeAddr(t)
-	cfg := strings.NewReplacer("ADMIN", adminAddr, "MALL", mallSrv.URL).Replace(`
+	exports := filepath.Join(dir, "exports")
+	cfg := strings.NewReplacer("ADMIN", adminAddr, "MALL", mallSrv.URL, "EXPORTS", exports).Replace(`
 [server]
 listen = "LISTEN"
 admin_listen = "ADMIN"
@@ -79,7 +80,9 @@ data_dir = "DATADIR"
 mode = "hmac"
 secret = "` + testSecret + `"
 [export]
+dir = "EXPORTS"
 push_url = "MALL"
+push_secret = "` + testSecret + `"
 push_batch = 7
 push_backoff = "5ms"
 push_backoff_max = "50ms"
@@ -95,7 +98,12 @@ end = "+1h"
   stock = 20
 `)
 	addr, stop := startServer(t, cfg, dir)
-	defer stop()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
 	api := adminAPI(t, adminAddr, dir)
 	admin := func(method, target string) (int, string) { t.Helper(); return api(method, target, "") }
 	keys := map[string]bool{}
@@ -123,8 +131,8 @@ end = "+1h"
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	out := filepath.Join(dir, "night.csv.zst")
-	st, body := admin("POST", "/admin/export?out="+out)
+	out := filepath.Join(exports, "night.csv.zst")
+	st, body := admin("POST", "/admin/export?out=night.csv.zst")
 	if st != 200 || !strings.Contains(body, `"count":60`) || !strings.Contains(body, `"format":"csv"`) {
 		t.Fatalf("export: %d %s", st, body)
 	}
@@ -138,11 +146,24 @@ end = "+1h"
 	}); err != nil || n != 60 {
 		t.Fatalf("reading the export: %d records, %v", n, err)
 	}
-	if st, body := admin("POST", "/admin/export?out="+filepath.Join(dir, "next.jsonl")); st != 200 || !strings.Contains(body, `"count":0`) {
+	if st, body := admin("POST", "/admin/export?out=next.jsonl"); st != 200 || !strings.Contains(body, `"count":0`) {
 		t.Fatalf("second export: %d %s", st, body)
 	}
-	if st, body := admin("POST", "/admin/export?out="+out); st != 409 {
+	if st, body := admin("POST", "/admin/export?out=adhoc.jsonl&cursor=adhoc"); st != 200 || !strings.Contains(body, `"count":60`) {
+		t.Fatalf("ad-hoc export on its own cursor: %d %s", st, body)
+	}
+	if st, body := admin("POST", "/admin/export?out=night.csv.zst"); st != 409 {
 		t.Fatalf("export over an existing file: %d %s", st, body)
+	}
+	// Try to damage the store through the admin API: every target outside
+	// the export directory is refused, and the store opens again below.
+	for _, bad := range []string{out, "../data/MANIFEST-000001", filepath.Join(dir, "data", "CURRENT"), "..", ".x", "a%2Fb"} {
+		if st, body := admin("POST", "/admin/export?out="+bad); st != 400 {
+			t.Errorf("export to %q: %d %s, want 400", bad, st, body)
+		}
+	}
+	if st, body := admin("POST", "/admin/export?out=w.jsonl&cursor=a/b"); st != 400 {
+		t.Errorf("export on cursor a/b: %d %s, want 400", st, body)
 	}
 	if st, body := admin("POST", "/admin/push?requeue=all"); st != 200 || !strings.Contains(body, `"records":60`) {
 		t.Fatalf("requeue all: %d %s", st, body)
@@ -151,4 +172,8 @@ end = "+1h"
 	if st, _ := admin("POST", "/admin/push?requeue=everything"); st != 400 {
 		t.Fatalf("unknown requeue scope: %d", st)
 	}
+	stop()
+	stopped = true
+	_, stop = startServer(t, cfg, dir) // recovery verifies every record of the store
+	stop()
 }

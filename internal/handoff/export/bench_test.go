@@ -62,7 +62,6 @@ func BenchmarkExport(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	ex := New(l, nil)
 	for _, tc := range []struct{ name, format string }{
 		{"jsonl.zst", FormatJSONL},
 		{"csv.zst", FormatCSV},
@@ -70,12 +69,12 @@ func BenchmarkExport(b *testing.B) {
 		{"csv", FormatCSV},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			out := b.TempDir()
+			ex := newExporter(b, l, b.TempDir())
 			var n uint64
 			var bytes int64
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				m, err := ex.Run(Options{Out: filepath.Join(out, strconv.Itoa(i)+"."+tc.name), Format: tc.format, All: true})
+				m, err := ex.Run(Options{Out: strconv.Itoa(i) + "." + tc.name, Format: tc.format, All: true})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,9 +11,32 @@ import (
 
 // Meta keys of the export in the store (see the package doc).
 const (
-	cursorKey = "export.cursor"
-	intentKey = "export.intent"
+	cursorPrefix = "export.cursor/" // + the cursor's name
+	legacyCursor = "export.cursor"  // the one unnamed cursor of stores before named cursors; read as DefaultCursor's
+	intentKey    = "export.intent"
 )
+
+// DefaultCursor is the cursor an incremental export moves when it names
+// none: the nightly file's. An ad-hoc incremental export names its own
+// cursor, so it never takes records from the nightly chain of files.
+const DefaultCursor = "nightly"
+
+// maxCursorName bounds a cursor's name; it is a store key and a URL
+// parameter, and 64 bytes name anything an operator needs.
+const maxCursorName = 64
+
+// checkCursorName accepts [A-Za-z0-9_-]{1,64}.
+func checkCursorName(name string) error {
+	if name == "" || len(name) > maxCursorName {
+		return fmt.Errorf("%w: %q must be 1 to %d bytes", ErrCursorName, name, maxCursorName)
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return fmt.Errorf("%w: %q may hold only letters, digits, '_' and '-'", ErrCursorName, name)
+		}
+	}
+	return nil
+}
 
 // chainKey names one hash chain: an (activity, SKU).
 type chainKey struct{ Activity, SKU string }
@@ -49,10 +72,16 @@ func (c Cursor) encode() []byte {
 	return b
 }
 
-// LoadCursor reads the committed cursor; an empty Cursor when none was
-// committed yet.
-func LoadCursor(log *wal.Log) (Cursor, error) {
-	b, ok, err := log.GetMeta(cursorKey)
+// LoadCursor reads the committed cursor of that name; an empty Cursor when
+// none was committed yet.
+func LoadCursor(log *wal.Log, name string) (Cursor, error) {
+	if err := checkCursorName(name); err != nil {
+		return nil, err
+	}
+	b, ok, err := log.GetMeta(cursorPrefix + name)
+	if err == nil && !ok && name == DefaultCursor {
+		b, ok, err = log.GetMeta(legacyCursor)
+	}
 	if err != nil || !ok {
 		return Cursor{}, err
 	}

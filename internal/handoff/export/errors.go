@@ -16,6 +16,13 @@ var (
 	ErrRecord = errors.New("export: malformed record")
 	// ErrChain reports records whose hash chain does not verify.
 	ErrChain = errors.New("export: chain does not verify")
+	// ErrName reports an export target that is not a bare file name.
+	ErrName = errors.New("export: invalid file name")
+	// ErrDir reports an export directory that cannot be used: missing,
+	// unwritable, or the store's own directory or inside it.
+	ErrDir = errors.New("export: invalid export directory")
+	// ErrCursorName reports a cursor name outside [A-Za-z0-9_-]{1,64}.
+	ErrCursorName = errors.New("export: invalid cursor name")
 	// ErrNoStore reports a data directory that holds no store.
 	ErrNoStore = errors.New("export: no store")
 )

@@ -54,32 +54,48 @@ const writeChunk = 256 << 10
 
 // Options are one export run's settings.
 type Options struct {
-	Out    string // the file to create; ".zst" at the end means zstd
+	// Out is the file to create: a bare name, written in the exporter's
+	// directory; ".zst" at the end means zstd.
+	Out    string
 	Format string // FormatJSONL or FormatCSV
-	// All exports every win and leaves the cursor where it is; otherwise
+	// All exports every win and leaves every cursor where it is; otherwise
 	// only wins after the cursor are exported and the cursor moves.
 	All bool
+	// Cursor names the cursor an incremental run reads and moves; empty
+	// means DefaultCursor.
+	Cursor string
 	// Pause, when set, is called at each Stage* (tests only).
 	Pause func(stage string)
 }
 
-// Exporter exports one store's winners. One run at a time: Run holds a
-// mutex, so the admin endpoint of a running engine and its CLI twin never
-// race on the cursor.
+// Exporter exports one store's winners into one directory. One run at a
+// time: Run holds a mutex, so the admin endpoint of a running engine and
+// its CLI twin never race on a cursor.
 type Exporter struct {
-	log    *wal.Log
-	logger *slog.Logger
-	mu     sync.Mutex
-	now    func() time.Time
+	log      *wal.Log
+	dir      string // absolute
+	storeDir string
+	logger   *slog.Logger
+	mu       sync.Mutex
+	now      func() time.Time
 }
 
-// New returns an exporter over an open store.
-func New(log *wal.Log, logger *slog.Logger) *Exporter {
+// New returns an exporter over an open store whose files go to dir ([export]
+// dir; the first run creates it). dir may not be storeDir (the store's
+// directory) or inside it: that is ErrDir, here and at every run.
+func New(log *wal.Log, dir, storeDir string, logger *slog.Logger) (*Exporter, error) {
+	abs, err := checkDir(dir, storeDir)
+	if err != nil {
+		return nil, err
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Exporter{log: log, logger: logger, now: time.Now}
+	return &Exporter{log: log, dir: abs, storeDir: storeDir, logger: logger, now: time.Now}, nil
 }
+
+// Dir is the directory the exporter writes to.
+func (e *Exporter) Dir() string { return e.dir }
 
 // intent is stored before anything is written, so a run that dies midway
 // is recognised by the next one and either finished or undone.
@@ -87,6 +103,15 @@ type intent struct {
 	RunID       string `json:"run_id"`
 	Out         string `json:"out"` // absolute
 	Incremental bool   `json:"incremental"`
+	Cursor      string `json:"cursor,omitempty"` // of an incremental run; empty in intents of older versions: DefaultCursor
+}
+
+// cursor is the name of the cursor an incremental run moves.
+func (in *intent) cursor() string {
+	if in.Cursor == "" {
+		return DefaultCursor
+	}
+	return in.Cursor
 }
 
 func (in *intent) manifestPath() string { return in.Out + ManifestSuffix }
@@ -111,13 +136,25 @@ func (e *Exporter) Run(opts Options) (*Manifest, error) {
 	if opts.Format != FormatJSONL && opts.Format != FormatCSV {
 		return nil, fmt.Errorf("%w: %q (want %q or %q)", ErrFormat, opts.Format, FormatJSONL, FormatCSV)
 	}
-	if opts.Out == "" {
-		return nil, fmt.Errorf("export: no output file")
+	if err := checkName(opts.Out); err != nil {
+		return nil, err
 	}
-	out, err := filepath.Abs(opts.Out)
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+	cursor := opts.Cursor
+	if cursor == "" {
+		cursor = DefaultCursor
 	}
+	if err := checkCursorName(cursor); err != nil {
+		return nil, err
+	}
+	// Checked again at each run: the directory may have been replaced by
+	// a link since the exporter was made.
+	if _, err := checkDir(e.dir, e.storeDir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(e.dir, 0o750); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDir, err)
+	}
+	out := filepath.Join(e.dir, opts.Out)
 	for _, p := range []string{out, out + ManifestSuffix} {
 		switch ok, err := exists(p); {
 		case err != nil:
@@ -127,14 +164,17 @@ func (e *Exporter) Run(opts Options) (*Manifest, error) {
 		}
 	}
 	cur := Cursor{}
+	in := &intent{Out: out, Incremental: !opts.All}
 	if !opts.All {
-		if cur, err = LoadCursor(e.log); err != nil {
+		in.Cursor = cursor
+		var err error
+		if cur, err = LoadCursor(e.log, cursor); err != nil {
 			return nil, err
 		}
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	in := &intent{RunID: hex.EncodeToString(id[:]), Out: out, Incremental: !opts.All}
+	in.RunID = hex.EncodeToString(id[:])
 	b, _ := json.Marshal(in)
 	if err := e.log.PutMeta(intentKey, b); err != nil {
 		return nil, fmt.Errorf("export: record intent: %w", err)
@@ -182,6 +222,9 @@ func (e *Exporter) write(in *intent, cur Cursor, opts Options) (*Manifest, error
 	m := &Manifest{
 		Version: 1, RunID: in.RunID, File: filepath.Base(in.Out), Format: opts.Format,
 		Compression: compression, Incremental: in.Incremental,
+	}
+	if in.Incremental {
+		m.Cursor = in.cursor()
 	}
 	if err := e.scan(m, cur, sink, opts); err != nil {
 		if zw != nil {
@@ -300,12 +343,16 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 	return nil
 }
 
-// commit moves the cursor (incremental runs) and drops the intent in one
-// synced store write.
+// commit moves the run's cursor (incremental runs) and drops the intent in
+// one synced store write. The nightly cursor's unnamed predecessor goes in
+// the same write, so it is never read again.
 func (e *Exporter) commit(in *intent, m *Manifest) error {
 	ops := []wal.MetaOp{{Key: intentKey, Delete: true}}
 	if in.Incremental {
-		ops = append(ops, wal.MetaOp{Key: cursorKey, Value: m.cursorAfter().encode()})
+		ops = append(ops, wal.MetaOp{Key: cursorPrefix + in.cursor(), Value: m.cursorAfter().encode()})
+		if in.cursor() == DefaultCursor {
+			ops = append(ops, wal.MetaOp{Key: legacyCursor, Delete: true})
+		}
 	}
 	if err := e.log.ApplyMeta(ops); err != nil {
 		return fmt.Errorf("export: commit cursor: %w", err)

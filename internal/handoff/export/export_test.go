@@ -24,6 +24,16 @@ func openStore(t testing.TB, dir string) *wal.Log {
 	return l
 }
 
+// newExporter returns an exporter writing to dir.
+func newExporter(t testing.TB, l *wal.Log, dir string) *Exporter {
+	t.Helper()
+	ex, err := New(l, dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
 func fill(t testing.TB, l *wal.Log, activity string, perSKU int, skus ...string) {
 	t.Helper()
 	if _, err := salegen.Fill(l, salegen.Options{Activity: activity, SKUs: skus, PerSKU: perSKU, Batch: 37}); err != nil {
@@ -103,7 +113,8 @@ func TestExportFormats(t *testing.T) {
 	fill(t, l, "round1", 120, "phone-1", "phone-2", "band-1")
 	fill(t, l, "round2", 45, "x")
 	want := storeWins(t, l)
-	ex := New(l, nil)
+	dir := t.TempDir()
+	ex := newExporter(t, l, dir)
 	var first []engine.Win
 	for _, tc := range []struct{ name, format string }{
 		{"winners.jsonl", FormatJSONL},
@@ -112,8 +123,8 @@ func TestExportFormats(t *testing.T) {
 		{"winners.csv.zst", FormatCSV},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), tc.name)
-			m, err := ex.Run(Options{Out: out, Format: tc.format, All: true})
+			out := filepath.Join(dir, tc.name)
+			m, err := ex.Run(Options{Out: tc.name, Format: tc.format, All: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,11 +161,11 @@ func TestExportFormats(t *testing.T) {
 func TestIncremental(t *testing.T) {
 	l := openStore(t, t.TempDir())
 	dir := t.TempDir()
-	ex := New(l, nil)
+	ex := newExporter(t, l, dir)
 	run := func(name string, all bool) (*Manifest, []engine.Win) {
 		t.Helper()
 		out := filepath.Join(dir, name)
-		m, err := ex.Run(Options{Out: out, Format: FormatJSONL, All: all})
+		m, err := ex.Run(Options{Out: name, Format: FormatJSONL, All: all})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,10 +191,10 @@ func TestIncremental(t *testing.T) {
 	if fmt.Sprint(v.Digests()) != fmt.Sprint(digests(m3)) || fmt.Sprint(digests(full)) != fmt.Sprint(digests(m3)) {
 		t.Fatalf("chained files give %v; manifests say %v and %v", v.Digests(), digests(m3), digests(full))
 	}
-	if _, err := ex.Run(Options{Out: filepath.Join(dir, "3.jsonl"), Format: FormatJSONL}); !errors.Is(err, ErrExists) {
+	if _, err := ex.Run(Options{Out: "3.jsonl", Format: FormatJSONL}); !errors.Is(err, ErrExists) {
 		t.Fatalf("export over an existing file: %v, want ErrExists", err)
 	}
-	if _, err := ex.Run(Options{Out: filepath.Join(dir, "4.xml"), Format: "xml"}); !errors.Is(err, ErrFormat) {
+	if _, err := ex.Run(Options{Out: "4.xml", Format: "xml"}); !errors.Is(err, ErrFormat) {
 		t.Fatalf("unknown format: %v, want ErrFormat", err)
 	}
 }
@@ -216,7 +227,7 @@ func TestCrashAtEveryStage(t *testing.T) {
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					New(l, nil).Run(Options{Out: crashed, Format: format, Pause: func(stage string) {
+					newExporter(t, l, dir).Run(Options{Out: "crashed-" + name, Format: format, Pause: func(stage string) {
 						if stage == tc.stage {
 							runtime.Goexit()
 						}
@@ -225,7 +236,7 @@ func TestCrashAtEveryStage(t *testing.T) {
 				<-done
 				fill(t, l, "a", 5, "s1", "s2") // the sale went on meanwhile
 				next := filepath.Join(dir, "next-"+name)
-				if _, err := New(l, nil).Run(Options{Out: next, Format: format}); err != nil {
+				if _, err := newExporter(t, l, dir).Run(Options{Out: "next-" + name, Format: format}); err != nil {
 					t.Fatal(err)
 				}
 				seen := map[string]int{}

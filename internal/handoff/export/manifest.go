@@ -29,6 +29,8 @@ type Manifest struct {
 	// Incremental is false for an -all export, which leaves the cursor
 	// alone.
 	Incremental bool `json:"incremental"`
+	// Cursor names the cursor an incremental export moved.
+	Cursor string `json:"cursor,omitempty"`
 	// Ranges lists, for every chain in the store, the seqs the file holds:
 	// After < seq <= Through (After == Through: none).
 	Ranges []Range `json:"ranges"`

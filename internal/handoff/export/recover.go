@@ -42,7 +42,7 @@ func (e *Exporter) recover() error {
 // runs are serialised, so the cursor cannot have moved since).
 func (e *Exporter) completed(in *intent) (*Manifest, bool) {
 	m, err := ReadManifest(in.manifestPath())
-	if err != nil || m.RunID != in.RunID || m.Incremental != in.Incremental {
+	if err != nil || m.RunID != in.RunID || m.Incremental != in.Incremental || (in.Incremental && m.Cursor != in.cursor()) {
 		return nil, false
 	}
 	sum, err := fileSHA256(in.Out)
@@ -50,7 +50,7 @@ func (e *Exporter) completed(in *intent) (*Manifest, bool) {
 		return nil, false
 	}
 	if in.Incremental {
-		cur, err := LoadCursor(e.log)
+		cur, err := LoadCursor(e.log, in.cursor())
 		if err != nil {
 			return nil, false
 		}

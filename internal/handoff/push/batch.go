@@ -59,15 +59,34 @@ func (p *Pusher) next() (*batch, error) {
 	return b, nil
 }
 
-// nextQueued fills b with queued records, if there are any.
+// nextQueued fills b with queued records, if there are any. It reads the
+// queued keys first and the wins they name after that scan ended: a GetWin
+// inside ScanMeta's callback would take the log's read lock recursively,
+// which deadlocks once a writer (Close) waits between the two.
 func (p *Pusher) nextQueued(b *batch) error {
-	var w engine.Win
+	type queued struct {
+		act, sku string
+		seq      uint64
+		attempts uint32
+	}
+	var keys []queued
 	err := p.log.ScanMeta(queuedPrefix, func(key string, v []byte) error {
 		act, sku, seq, err := parseRecordKey(queuedPrefix, key)
 		if err != nil {
 			return err
 		}
-		ok, err := p.log.GetWin(act, sku, seq, &w)
+		keys = append(keys, queued{act, sku, seq, queuedAttempts(v)})
+		if len(keys) >= p.opts.Batch {
+			return errFull
+		}
+		return nil
+	})
+	if err != nil && err != errFull {
+		return err
+	}
+	var w engine.Win
+	for _, k := range keys {
+		ok, err := p.log.GetWin(k.act, k.sku, k.seq, &w)
 		if err != nil {
 			return err
 		}
@@ -75,14 +94,7 @@ func (p *Pusher) nextQueued(b *batch) error {
 			return ErrState // a queued key names a win the store does not hold
 		}
 		b.wins = append(b.wins, w)
-		b.queued = append(b.queued, queuedAttempts(v))
-		if len(b.wins) >= p.opts.Batch {
-			return errFull
-		}
-		return nil
-	})
-	if err != nil && err != errFull {
-		return err
+		b.queued = append(b.queued, k.attempts)
 	}
 	return nil
 }

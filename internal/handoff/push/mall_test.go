@@ -2,6 +2,8 @@ package push
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -10,34 +12,50 @@ import (
 	"time"
 
 	"seckill/internal/handoff/export"
+	"seckill/internal/testkit/mallsig"
 )
 
+// testSecret is the push secret the tests' malls verify signatures with.
+var testSecret = []byte("0123456789abcdef-push-test-secret")
+
 // mall is a real HTTP receiver that behaves like a flaky order system: it
-// fails a share of the batches with 500, stalls a share past the sender's
-// timeout (and then takes them anyway, as a slow server that finishes its
-// work does), deduplicates by idempotency key, and counts.
+// verifies each batch's signature, fails a share of the batches with 500,
+// stalls a share past the sender's timeout (and then takes them anyway, as
+// a slow server that finishes its work does), books each idempotency key
+// once, and counts every receipt. Bookings are counted per win (activity,
+// sku, seq read from the record's own fields), not per key, so a sender
+// that sent one win under two keys shows as a double booking.
 type mall struct {
 	failPct, stallPct int
 	stall             time.Duration
-	down              bool // every POST fails
+	down              bool   // every POST fails
+	redirectTo        string // when set, every POST is answered 302 to it
 
-	mu       sync.Mutex
-	accepted map[string]int // key → times taken as new (must end at 1)
-	seen     map[string]int // key → times received in a batch answered 2xx or stalled
-	records  map[string]export.Record
-	batches  int // answered 2xx
-	failed   int // answered 500
-	stalled  int // held past the sender's timeout
-	maxBatch int
-	badKeys  int // records whose idempotency_key is not their activity/sku/seq
+	mu         sync.Mutex
+	booked     map[string]bool          // idempotency keys the mall booked (its deduplication)
+	bookings   map[string]int           // win → orders booked for it (must end at 1)
+	deliveries map[string]int           // win → times received in a batch answered 2xx or stalled
+	received   map[string]int           // win → times received at all, refused batches included
+	records    map[string]export.Record // win → the record booked
+	batches    int                      // answered 2xx
+	failed     int                      // answered 500
+	stalled    int                      // held past the sender's timeout
+	redirected int                      // answered 302
+	maxBatch   int                      //
+	badKeys    int                      // records whose idempotency_key is not their activity/sku/seq
+	badSigs    int                      // batches whose signature did not verify
 }
 
 func newMall(t *testing.T, failPct, stallPct int, stall time.Duration) (*mall, *httptest.Server) {
-	m := &mall{failPct: failPct, stallPct: stallPct, stall: stall,
-		accepted: map[string]int{}, seen: map[string]int{}, records: map[string]export.Record{}}
+	m := newMallHandler(failPct, stallPct, stall)
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	return m, srv
+}
+
+func newMallHandler(failPct, stallPct int, stall time.Duration) *mall {
+	return &mall{failPct: failPct, stallPct: stallPct, stall: stall, booked: map[string]bool{},
+		bookings: map[string]int{}, deliveries: map[string]int{}, received: map[string]int{}, records: map[string]export.Record{}}
 }
 
 func (m *mall) setDown(down bool) {
@@ -46,19 +64,45 @@ func (m *mall) setDown(down bool) {
 	m.mu.Unlock()
 }
 
+// winID names a win by its record's own fields, independently of the
+// sender's idempotency key.
+func winID(r *export.Record) string { return fmt.Sprintf("%s/%s/%d", r.Activity, r.SKU, r.Seq) }
+
 func (m *mall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var recs []export.Record
 	if r.Method != http.MethodPost || r.Header.Get("Idempotency-Key") == "" {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	if err := json.NewDecoder(r.Body).Decode(&recs); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := mallsig.Verify(testSecret, r.Header.Get(SignatureHeader), body, time.Now()); err != nil {
+		m.mu.Lock()
+		m.badSigs++
+		m.mu.Unlock()
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var recs []export.Record
+	if err := json.Unmarshal(body, &recs); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	m.mu.Lock()
-	down := m.down
+	down, redirect := m.down, m.redirectTo
+	for i := range recs {
+		m.received[winID(&recs[i])]++
+	}
 	m.mu.Unlock()
+	if redirect != "" {
+		m.mu.Lock()
+		m.redirected++
+		m.mu.Unlock()
+		http.Redirect(w, r, redirect, http.StatusFound)
+		return
+	}
 	roll := rand.IntN(100)
 	if down || roll < m.failPct {
 		m.mu.Lock()
@@ -78,34 +122,44 @@ func (m *mall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.batches++
 	m.maxBatch = max(m.maxBatch, len(recs))
 	for _, rec := range recs {
-		if w, err := rec.Win(); err != nil || string(export.AppendIdempotencyKey(nil, &w)) != rec.IdempotencyKey {
+		id := winID(&rec)
+		if rec.IdempotencyKey != id {
 			m.badKeys++
-			continue
 		}
-		m.seen[rec.IdempotencyKey]++
-		if _, dup := m.records[rec.IdempotencyKey]; !dup {
-			m.accepted[rec.IdempotencyKey]++
-			m.records[rec.IdempotencyKey] = rec
+		m.deliveries[id]++
+		if !m.booked[rec.IdempotencyKey] {
+			m.booked[rec.IdempotencyKey] = true
+			m.bookings[id]++
+			m.records[id] = rec
 		}
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
-// snapshot copies the counts.
-func (m *mall) snapshot() (accepted, seen map[string]int, records map[string]export.Record) {
+// mallCounts is a copy of a mall's per-win counters.
+type mallCounts struct {
+	bookings, deliveries, received map[string]int
+	records                        map[string]export.Record
+}
+
+// snapshot copies the per-win counters.
+func (m *mall) snapshot() mallCounts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	accepted, seen, records = map[string]int{}, map[string]int{}, map[string]export.Record{}
-	for k, v := range m.accepted {
-		accepted[k] = v
+	c := mallCounts{bookings: map[string]int{}, deliveries: map[string]int{}, received: map[string]int{}, records: map[string]export.Record{}}
+	for k, v := range m.bookings {
+		c.bookings[k] = v
 	}
-	for k, v := range m.seen {
-		seen[k] = v
+	for k, v := range m.deliveries {
+		c.deliveries[k] = v
+	}
+	for k, v := range m.received {
+		c.received[k] = v
 	}
 	for k, v := range m.records {
-		records[k] = v
+		c.records[k] = v
 	}
-	return
+	return c
 }
 
 // counts returns the batch counters.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/config"
 	"seckill/internal/handoff/export"
 	"seckill/internal/testkit/salegen"
 	"seckill/wal"
@@ -44,7 +43,7 @@ func storeWins(t testing.TB, l *wal.Log) map[string]engine.Win {
 }
 
 func testOptions(url string) Options {
-	return Options{URL: url, Batch: 40, Timeout: 200 * time.Millisecond, MaxAttempts: 50,
+	return Options{URL: url, Secret: testSecret, Batch: 40, Timeout: 200 * time.Millisecond, MaxAttempts: 50,
 		Backoff: time.Millisecond, BackoffMax: 20 * time.Millisecond}
 }
 
@@ -57,28 +56,34 @@ func newPusher(t *testing.T, l *wal.Log, opts Options) *Pusher {
 	return p
 }
 
-// checkDelivered asserts that the mall took every win of the store exactly
-// once as new, with every field as stored, and nothing else.
-func checkDelivered(t *testing.T, m *mall, l *wal.Log) {
+// checkDelivered asserts that the mall received every win of the store at
+// least once and booked it exactly once, with every field as stored, and
+// nothing else.
+func checkDelivered(t *testing.T, m *mall, l *wal.Log) mallCounts {
 	t.Helper()
-	accepted, _, records := m.snapshot()
+	c := m.snapshot()
 	want := storeWins(t, l)
 	for key, w := range want {
-		if accepted[key] != 1 {
-			t.Errorf("%s accepted as new %d times", key, accepted[key])
+		if c.deliveries[key] < 1 || c.bookings[key] != 1 {
+			t.Errorf("%s delivered %d times, booked %d times; want at least 1 and exactly 1", key, c.deliveries[key], c.bookings[key])
 			continue
 		}
-		rec := records[key]
+		rec := c.records[key]
 		if got, err := rec.Win(); err != nil || got != w {
 			t.Errorf("%s delivered as %+v (%v), stored %+v", key, got, err, w)
 		}
 	}
-	if len(accepted) != len(want) {
-		t.Errorf("the mall accepted %d keys, the store holds %d wins", len(accepted), len(want))
+	if len(c.bookings) != len(want) || len(c.deliveries) != len(want) {
+		t.Errorf("the mall booked %d and received %d wins, the store holds %d", len(c.bookings), len(c.deliveries), len(want))
 	}
 	if _, _, _, _, bad := m.counts(); bad > 0 {
 		t.Errorf("%d records carried a wrong idempotency key", bad)
 	}
+	m.mu.Lock()
+	if m.badSigs > 0 {
+		t.Errorf("%d batches carried a wrong signature", m.badSigs)
+	}
+	m.mu.Unlock()
 	st, err := ReadStatus(l)
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +91,7 @@ func checkDelivered(t *testing.T, m *mall, l *wal.Log) {
 	if st.Pending != 0 || st.Failed != 0 || st.Delivered != uint64(len(want)) {
 		t.Errorf("status %+v after delivering %d", st, len(want))
 	}
+	return c
 }
 
 func TestDrainDeliversIncrementally(t *testing.T) {
@@ -103,11 +109,11 @@ func TestDrainDeliversIncrementally(t *testing.T) {
 	if err != nil || rep.Delivered != 14 {
 		t.Fatalf("second drain after 14 new wins: %+v, %v", rep, err)
 	}
-	checkDelivered(t, m, l)
-	if _, seen, _ := m.snapshot(); len(seen) != 284 {
-		t.Fatalf("the mall saw %d keys", len(seen))
+	c := checkDelivered(t, m, l)
+	if len(c.received) != 284 {
+		t.Fatalf("the mall received %d wins, want 284", len(c.received))
 	}
-	for k, n := range func() map[string]int { _, s, _ := m.snapshot(); return s }() {
+	for k, n := range c.received {
 		if n != 1 {
 			t.Errorf("%s sent %d times to a healthy mall", k, n)
 		}
@@ -154,10 +160,9 @@ func TestFlakyMallAcrossRestarts(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	p.Stop()
-	checkDelivered(t, m, l)
-	_, seen, _ := m.snapshot()
+	c := checkDelivered(t, m, l)
 	again := 0
-	for _, n := range seen {
+	for _, n := range c.deliveries {
 		again += n - 1
 	}
 	taken, failed, stalled, _, _ := m.counts()
@@ -205,7 +210,12 @@ func TestGiveUpRequeue(t *testing.T) {
 	if rep, err := p.Drain(context.Background()); err != nil || rep.Delivered != 55 {
 		t.Fatalf("drain after requeue all: %+v, %v", rep, err)
 	}
-	checkDelivered(t, m, l) // every key was received twice, accepted once
+	c := checkDelivered(t, m, l)
+	for k, n := range c.deliveries { // every win was received twice, booked once
+		if n != 2 {
+			t.Errorf("%s delivered %d times after a re-push of all, want 2", k, n)
+		}
+	}
 	if _, err := p.Requeue("some"); !errors.Is(err, ErrOptions) {
 		t.Fatalf("unknown scope: %v", err)
 	}
@@ -258,7 +268,7 @@ func TestOptionsCheck(t *testing.T) {
 		{"scheme", func(o *Options) { o.URL = "ftp://mall/x" }, "url"},
 		{"no host", func(o *Options) { o.URL = "http:///x" }, "url"},
 		{"batch 0", func(o *Options) { o.Batch = 0 }, "batch"},
-		{"batch huge", func(o *Options) { o.Batch = MaxBatch + 1 }, "batch"},
+		{"no secret", func(o *Options) { o.Secret = nil }, "secret"},
 		{"timeout", func(o *Options) { o.Timeout = 0 }, "timeout"},
 		{"attempts", func(o *Options) { o.MaxAttempts = 0 }, "attempts"},
 		{"backoff order", func(o *Options) { o.BackoffMax = o.Backoff / 2 }, "backoff"},
@@ -306,20 +316,5 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := backoff(0, base, maxWait); d != 0 {
 		t.Errorf("no failure yet, wait %v", d)
-	}
-}
-
-// TestLimitsMatchConfig keeps the pusher's own limits equal to those the
-// configuration promises the operator.
-func TestLimitsMatchConfig(t *testing.T) {
-	if MaxBatch != config.MaxPushBatch || MaxTimeout != config.MaxPushTimeout ||
-		MaxMaxAttempts != config.MaxPushMaxAttempts || MaxBackoff != config.MaxPushBackoff {
-		t.Fatal("push limits differ from internal/config's")
-	}
-	c := &config.Config{}
-	c.EnsureDefaults()
-	c.Export.PushURL = "http://mall/x"
-	if _, err := New(openStore(t, t.TempDir()), OptionsFrom(c.Export)); err != nil {
-		t.Fatalf("the default configuration does not make a pusher: %v", err)
 	}
 }

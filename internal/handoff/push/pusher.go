@@ -2,73 +2,108 @@ package push
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/config"
 	"seckill/wal"
 )
 
-// Limits on the settings, each bounding what the pusher holds or waits.
+// Internal pacing of the loop, each bounding what the pusher holds or how
+// often it looks. The operator's settings (batch, timeout, attempts,
+// backoff) and their bounds and defaults are internal/config's [export].
 const (
-	MaxBatch       = 10_000                // records per POST: ~4 MiB of JSON, the most memory one batch takes
-	MaxTimeout     = 5 * time.Minute       // a mall slower than this is down
-	MaxMaxAttempts = 1000                  // beyond this a record is never given up in practice
-	MaxBackoff     = time.Hour             // a dead mall is still asked once an hour
-	maxBodyRead    = 64 << 10              // of a response body, read only to reuse the connection
-	idlePoll       = time.Second           // checks the store when no wake came, e.g. after a requeue from another process
-	linger         = 20 * time.Millisecond // after a batch that was not full, so a trickle of wins costs at most 50 state writes a second
+	maxBodyRead = 64 << 10              // of a response body, read only to reuse the connection
+	idlePoll    = time.Second           // checks the store when no wake came, e.g. after a requeue from another process
+	linger      = 20 * time.Millisecond // after a batch that was not full, so a trickle of wins costs at most 50 state writes a second
 )
 
-// Options configure a Pusher. Config's [export] section supplies them.
+// Options configure a Pusher; the assembly (internal/app/server, cmd/seckill)
+// builds them from the [export] section, which bounds and defaults each.
+// New checks only what the pusher needs to work at all.
 type Options struct {
-	URL         string        // the mall's endpoint, http(s)
-	Batch       int           // records per POST, in [1, MaxBatch]
+	URL string // the mall's endpoint, http(s)
+	// Secret keys the HMAC-SHA256 signature of every batch
+	// (X-Seckill-Signature); required, so the mall can refuse forged winners.
+	Secret []byte
+	// CAFile, when set, is a PEM file of the roots that an https mall's
+	// certificate must chain to (a private CA); otherwise the system roots.
+	CAFile      string
+	Batch       int           // records per POST, at least 1
 	Timeout     time.Duration // of one POST, response included
 	MaxAttempts int           // failed POSTs before a record is parked as failed
 	Backoff     time.Duration // ceiling of the first retry's wait
-	BackoffMax  time.Duration // ceiling of any wait
+	BackoffMax  time.Duration // ceiling of any wait, at least Backoff
 	Logger      *slog.Logger
-	// Client, when set, is used as is (tests); otherwise a client with
-	// Timeout.
-	Client *http.Client
 }
 
-// OptionsFrom takes the settings of a configuration's [export] section.
-func OptionsFrom(e config.Export) Options {
-	return Options{URL: e.PushURL, Batch: e.PushBatch, Timeout: e.PushTimeout, MaxAttempts: e.PushMaxAttempts,
-		Backoff: e.PushBackoff, BackoffMax: e.PushBackoffMax}
-}
-
+// check reports every setting the pusher cannot work with, at once.
 func (o *Options) check() error {
-	u, err := url.Parse(o.URL)
-	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("%w: url %q is not http(s)", ErrOptions, o.URL)
-	case o.Batch < 1 || o.Batch > MaxBatch:
-		return fmt.Errorf("%w: batch %d is outside [1, %d]", ErrOptions, o.Batch, MaxBatch)
-	case o.Timeout <= 0 || o.Timeout > MaxTimeout:
-		return fmt.Errorf("%w: timeout %v is outside (0, %v]", ErrOptions, o.Timeout, MaxTimeout)
-	case o.MaxAttempts < 1 || o.MaxAttempts > MaxMaxAttempts:
-		return fmt.Errorf("%w: max attempts %d is outside [1, %d]", ErrOptions, o.MaxAttempts, MaxMaxAttempts)
-	case o.Backoff <= 0 || o.BackoffMax < o.Backoff || o.BackoffMax > MaxBackoff:
-		return fmt.Errorf("%w: backoff %v..%v must satisfy 0 < backoff <= max <= %v", ErrOptions, o.Backoff, o.BackoffMax, MaxBackoff)
+	var problems []error
+	bad := func(format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%w: "+format, append([]any{ErrOptions}, args...)...))
 	}
-	return nil
+	if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("url %q is not http(s)", o.URL)
+	}
+	if len(o.Secret) == 0 {
+		bad("secret is empty; the mall could not tell our batches from forged ones")
+	}
+	if o.Batch < 1 {
+		bad("batch %d is below 1", o.Batch)
+	}
+	if o.Timeout <= 0 {
+		bad("timeout %v is not positive", o.Timeout)
+	}
+	if o.MaxAttempts < 1 {
+		bad("max attempts %d is below 1", o.MaxAttempts)
+	}
+	if o.Backoff <= 0 || o.BackoffMax < o.Backoff {
+		bad("backoff %v..%v must satisfy 0 < backoff <= max", o.Backoff, o.BackoffMax)
+	}
+	return errors.Join(problems...)
+}
+
+// newClient is the pusher's HTTP client: it never follows a redirect (a
+// 3xx is a failed POST: the signed winners go to the configured URL or
+// nowhere), and trusts CAFile's roots when set.
+func newClient(o *Options) (*http.Client, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 2 // one POST at a time, plus one being retired
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: ca file: %w", ErrOptions, err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: ca file %s holds no PEM certificate", ErrOptions, o.CAFile)
+		}
+		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{
+		Timeout:   o.Timeout,
+		Transport: t,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}, nil
 }
 
 // Pusher delivers the store's winners to the mall. Create it with New; run
 // it with Start/Stop beside a serving engine, or Drain it from the command
 // line. Its memory is one batch; the backlog is the store.
 type Pusher struct {
-	log    *wal.Log
+	log    store
 	opts   Options
 	client *http.Client
 	logger *slog.Logger
@@ -110,12 +145,11 @@ func New(log *wal.Log, opts Options) (*Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pusher{log: log, opts: opts, client: opts.Client, logger: opts.Logger, marks: marks, wake: make(chan struct{}, 1)}
-	if p.client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 2 // one POST at a time, plus one being retired
-		p.client = &http.Client{Timeout: opts.Timeout, Transport: t}
+	client, err := newClient(&opts)
+	if err != nil {
+		return nil, err
 	}
+	p := &Pusher{log: log, opts: opts, client: client, logger: opts.Logger, marks: marks, wake: make(chan struct{}, 1)}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}

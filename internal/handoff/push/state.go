@@ -103,7 +103,7 @@ func queuedAttempts(v []byte) uint32 {
 }
 
 // loadMarks reads every chain's mark.
-func loadMarks(log *wal.Log) (map[chainKey]mark, error) {
+func loadMarks(log store) (map[chainKey]mark, error) {
 	marks := map[chainKey]mark{}
 	err := log.ScanMeta(markPrefix, func(key string, v []byte) error {
 		k, m, err := decodeMark(key, v)
@@ -132,11 +132,13 @@ type Status struct {
 }
 
 // Status reads the pusher's delivery state from its store.
-func (p *Pusher) Status() (Status, error) { return ReadStatus(p.log) }
+func (p *Pusher) Status() (Status, error) { return readStatus(p.log) }
 
 // ReadStatus reads the delivery state from the store; it works on a store
 // opened read-only too.
-func ReadStatus(log *wal.Log) (Status, error) {
+func ReadStatus(log *wal.Log) (Status, error) { return readStatus(log) }
+
+func readStatus(log store) (Status, error) {
 	var st Status
 	marks, err := loadMarks(log)
 	if err != nil {
