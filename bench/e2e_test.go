@@ -14,6 +14,7 @@ import (
 
 	"seckill/internal/app/server"
 	"seckill/internal/config"
+	"seckill/internal/testkit/httpget"
 )
 
 const testSecret = "bench-test-secret-0123456789"
@@ -155,8 +156,18 @@ func TestHoldThenComplete(t *testing.T) {
 	p, err := Run(context.Background(), s, Events{
 		Held: func(n int64) {
 			held = n
-			// Held connections must not have been answered yet.
+			// Held connections must not have been answered yet: a while
+			// later the server has still decided none of them, every unit
+			// of p0 is left.
 			time.Sleep(100 * time.Millisecond)
+			resp, err := httpget.Get(addr, "/stock?sku=p0", 5*time.Second)
+			if err != nil || !strings.Contains(string(resp.Body), `"remaining":30,`) {
+				stock := ""
+				if resp != nil {
+					stock = string(resp.Body)
+				}
+				t.Errorf("while %d connections were held: /stock %s %v; want all 30 of p0 left", n, stock, err)
+			}
 			close(release)
 		},
 		Release: release,

@@ -119,6 +119,12 @@ end = "+1h"
 	srv.kill()
 	crashed.Store(true)
 	beforeCrash := wonCount.Load()
+	// Prove where the kill hit: with the process gone, the store already
+	// holds every win told so far, and the sale was not over.
+	atKill := countStoredWins(t, filepath.Join(dir, "data"))
+	if atKill < beforeCrash || uint64(atKill) >= quota["x"]+quota["y"] {
+		t.Fatalf("at the kill the store held %d wins with %d told and a quota of %d: the kill did not hit mid-sale", atKill, beforeCrash, quota["x"]+quota["y"])
+	}
 	srv = startChild(t, addr, cfg)
 	wg.Wait()
 	close(errs)
@@ -129,7 +135,10 @@ end = "+1h"
 	if t.Failed() {
 		return
 	}
-	t.Logf("%d wins told before the kill, %d in all", beforeCrash, wonCount.Load())
+	t.Logf("%d wins told before the kill, %d stored then, %d told in all", beforeCrash, atKill, wonCount.Load())
+	if wonCount.Load() <= beforeCrash {
+		t.Fatalf("no win told after the restart: the sale did not resume")
+	}
 
 	log, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
 	if err != nil {
@@ -165,4 +174,19 @@ end = "+1h"
 			}
 		}
 	}
+}
+
+// countStoredWins opens the store in dir read-only and counts its wins.
+func countStoredWins(t *testing.T, dir string) int64 {
+	t.Helper()
+	log, err := wal.Open(dir, wal.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var n int64
+	if err := log.ScanWins(func(*engine.Win) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

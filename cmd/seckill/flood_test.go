@@ -82,7 +82,7 @@ end = "+1h"
 	if refused < held-fdLimit {
 		t.Fatalf("only %d of %d connections refused under a limit of %d descriptors", refused, held, fdLimit)
 	}
-	if srv.cmd.ProcessState != nil {
+	if srv.hasExited() {
 		t.Fatalf("server exited under the flood; log:\n%s", srv.logText())
 	}
 	// The held ones are closed by the idle timeout.

@@ -41,6 +41,21 @@ type child struct {
 	cmd  *exec.Cmd
 	addr string
 	log  *os.File
+	// exited is closed once the process has ended; waitErr is then how.
+	// cmd.ProcessState is set only by Wait, so it cannot tell a test
+	// that the child died; this can.
+	exited  chan struct{}
+	waitErr error
+}
+
+// hasExited reports whether the child process has ended.
+func (c *child) hasExited() bool {
+	select {
+	case <-c.exited:
+		return true
+	default:
+		return false
+	}
 }
 
 // startChild runs `seckill serve -config cfgPath`, optionally under prefix
@@ -57,14 +72,18 @@ func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, addr: addr, log: logf}
+	c := &child{cmd: cmd, addr: addr, log: logf, exited: make(chan struct{})}
+	go func() {
+		c.waitErr = cmd.Wait()
+		close(c.exited)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := httpget.Get(addr, "/healthz", time.Second); err == nil && resp.Status == 200 {
 			return c
 		}
-		if cmd.ProcessState != nil {
-			break
+		if c.hasExited() {
+			t.Fatalf("seckill serve exited (%v) before it became healthy; log:\n%s", c.waitErr, c.logText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -81,19 +100,17 @@ func (c *child) logText() string {
 // kill sends SIGKILL: no shutdown code runs, as in a crash.
 func (c *child) kill() {
 	c.cmd.Process.Signal(syscall.SIGKILL)
-	c.cmd.Wait()
+	<-c.exited
 }
 
 // stop sends SIGTERM and expects a clean exit.
 func (c *child) stop(t *testing.T) {
 	t.Helper()
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("seckill serve exited with %v; log:\n%s", err, c.logText())
+	case <-c.exited:
+		if c.waitErr != nil {
+			t.Errorf("seckill serve exited with %v; log:\n%s", c.waitErr, c.logText())
 		}
 	case <-time.After(20 * time.Second):
 		c.kill()
