@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"seckill/engine"
 	"seckill/internal/live/token"
 	"seckill/internal/testkit/httpget"
+	"seckill/wal"
 )
 
 // varying matches the fields that differ between two runs of the same sale:
@@ -97,15 +99,28 @@ func TestFloorAnswersConstant(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, stop := startServer(t, cfg, dir)
-	defer stop()
 	for _, target := range []string{"/buy?sku=a&token=" + tokenFor(1), "/nope"} {
 		resp, err := httpget.Get(addr, target, 5*time.Second)
 		if err != nil {
+			stop()
 			t.Fatal(err)
 		}
 		if resp.Status != 200 || string(resp.Body) != `{"result":"floor"}` {
+			stop()
 			t.Fatalf("%s: %d %s", target, resp.Status, resp.Body)
 		}
+	}
+	stop()
+	// The buy never reached the engine: uid 1, reserved, on an open SKU
+	// with stock, would have won; the store holds no win.
+	log, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	wins := 0
+	if err := log.ScanWins(func(*engine.Win) error { wins++; return nil }); err != nil || wins != 0 {
+		t.Fatalf("the floor front end's store holds %d wins (%v), want none", wins, err)
 	}
 }
 
