@@ -5,12 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
+	"io/fs"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // ErrAddressTaken is returned by Run when another process already listens
@@ -21,24 +20,25 @@ var ErrAddressTaken = errors.New("netpoll: another process already listens on th
 // event loops bind it. The loops bind with SO_REUSEPORT, one socket each,
 // and Linux lets any process of the same user join such a group: a second
 // engine started on the same port by mistake would silently get half the
-// connections, and a user could win once on each. A socket bound without
-// SO_REUSEPORT cannot join, so a plain listen fails exactly when someone
-// holds the address; it is closed again at once so the loops can bind.
+// connections, and a user could win once on each. A plain bind is no test:
+// the closing connections of an engine killed a moment ago hold the port
+// against it, though nobody listens. So the kernel's table of listening
+// sockets is read instead (sharedWith), before binding and once more after.
 func claimAddress(addr string) error {
-	ln, err := net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
+	n, err := sharedWith(addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%w: %s (stop the other process or choose another server.listen): %w", ErrAddressTaken, addr, err)
-		}
-		return fmt.Errorf("netpoll: listen %s: %w", addr, err)
+		return fmt.Errorf("netpoll: check %s: %w", addr, err)
 	}
-	return ln.Close()
+	if n > 0 {
+		return fmt.Errorf("%w: %s, by %d socket(s) (stop the other process or choose another server.listen)", ErrAddressTaken, addr, n)
+	}
+	return nil
 }
 
 // sharedWith returns how many listening sockets on addr's port belong to
-// other processes, once the event loops have bound theirs. claimAddress
-// leaves a window — two engines starting at the same instant both find
-// the address free, then both bind with SO_REUSEPORT — which this closes:
+// other processes. Run asks before the event loops bind (an address in use)
+// and once more after (OnBoot): two engines starting at the same instant
+// would both find the address free and both bind with SO_REUSEPORT; then
 // each sees the other's sockets and refuses to serve. It reads
 // /proc/net/tcp{,6} for listeners whose address overlaps ours and
 // /proc/self/fd for the sockets we own.
@@ -49,6 +49,9 @@ func sharedWith(addr string) (int, error) {
 	}
 	ours := map[string]bool{}
 	fds, err := os.ReadDir("/proc/self/fd")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil // no procfs (not Linux): nothing to read the table from
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -98,9 +98,8 @@ func (s *Server) Run() error {
 		// would instead accept the whole backlog first, and a flood would
 		// reach EMFILE, which stops gnet's engine for good.
 		gnet.WithReusePort(true),
-		// SO_REUSEADDR too, so that the sockets a crashed engine leaves in
-		// TIME_WAIT carry it and do not make claimAddress's plain listen
-		// fail: a restart after kill -9 must not wait a minute.
+		// SO_REUSEADDR too, so that the sockets a crashed engine leaves
+		// closing carry it and never hold the port against a restart.
 		gnet.WithReuseAddr(true),
 		gnet.WithReadBufferCap(s.opts.ReadBuffer),
 		gnet.WithWriteBufferCap(replyBufferBytes),

@@ -96,22 +96,7 @@ end = "+1h"
 
 func getBody(t *testing.T, addr, target string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target)
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			return b.String()
-		}
-	}
+	return rawFrom(t, "127.0.0.1", addr, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
 }
 
 // selfSignedCert writes a certificate and key for 127.0.0.1 and localhost
@@ -229,35 +214,44 @@ stream {
 	}()
 	waitListening(t, tlsAddr, func() string { return lbOut.String() })
 
-	buy := func(from string, uid int) string {
+	// buy runs one curl from a source address for the given uids, one
+	// request each, in a row: one process, so no start-up lands between.
+	buy := func(from string, uids ...int) []string {
 		t.Helper()
-		out, err := exec.Command(curl, "-sS", "-k", "--max-time", "10", "--interface", from,
-			fmt.Sprintf("https://%s/buy?sku=x&uid=%d", tlsAddr, uid)).CombinedOutput()
+		args := []string{"-sS", "-k", "--max-time", "10", "--interface", from, "--write-out", "\\n"}
+		for _, uid := range uids {
+			args = append(args, fmt.Sprintf("https://%s/buy?sku=x&uid=%d", tlsAddr, uid))
+		}
+		out, err := exec.Command(curl, args...).CombinedOutput()
 		if err != nil {
 			errLog, _ := os.ReadFile(filepath.Join(dir, "nginx-error.log"))
 			t.Fatalf("curl from %s: %v: %s\nnginx: %s\n%s", from, err, out, lbOut.String(), errLog)
 		}
-		return string(out)
+		answers := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if len(answers) != len(uids) {
+			t.Fatalf("curl from %s: %d answers for %d requests: %s", from, len(answers), len(uids), out)
+		}
+		return answers
 	}
 	// Two buyers from two addresses win; the per-address rate (1 a second)
 	// then stops a second buyer from the first address, so it is counted
 	// per buyer and not per balancer. A second can pass between the two
 	// attempts, so the pair is tried a few times.
-	if got := buy("127.0.0.7", 1); !strings.Contains(got, `"result":"won"`) {
+	if got := buy("127.0.0.7", 1)[0]; !strings.Contains(got, `"result":"won"`) {
 		t.Fatalf("127.0.0.7: %s", got)
 	}
-	if got := buy("127.0.0.8", 2); !strings.Contains(got, `"result":"won"`) {
+	if got := buy("127.0.0.8", 2)[0]; !strings.Contains(got, `"result":"won"`) {
 		t.Fatalf("127.0.0.8: %s", got)
 	}
 	limited := false
 	for uid := 10; uid < 16 && !limited; uid += 2 {
-		first, second := buy("127.0.0.8", uid), buy("127.0.0.8", uid+1)
-		limited = strings.Contains(second, `"result":"busy"`) && strings.Contains(first, `"result":"won"`)
+		got := buy("127.0.0.8", uid, uid+1)
+		limited = strings.Contains(got[0], `"result":"won"`) && strings.Contains(got[1], `"result":"busy"`)
 	}
 	if !limited {
 		t.Fatal("per_addr_per_sec = 1 never refused a second attempt from 127.0.0.8 within its second")
 	}
-	if got := buy("127.0.0.9", 3); !strings.Contains(got, `"result":"blocked"`) {
+	if got := buy("127.0.0.9", 3)[0]; !strings.Contains(got, `"result":"blocked"`) {
 		t.Fatalf("blocklisted 127.0.0.9 through nginx: %s", got)
 	}
 	// nginx itself, without a PROXY header, is refused; so is anyone else
@@ -291,16 +285,7 @@ stream {
 // send a header first): it waits for the log's "serving" line instead.
 func startChildNoHealth(t *testing.T, cfgPath string) *child {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "-config", cfgPath)
-	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, log: logf}
+	c := spawnChild(t, cfgPath)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if strings.Contains(c.logText(), "msg=serving") {
 			return c

@@ -62,21 +62,8 @@ func (c *child) hasExited() bool {
 // (e.g. prlimit), and waits until /healthz answers.
 func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
 	t.Helper()
-	args := append(append([]string{}, prefix...), binary, "serve", "-config", cfgPath)
-	cmd := exec.Command(args[0], args[1:]...)
-	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, addr: addr, log: logf, exited: make(chan struct{})}
-	go func() {
-		c.waitErr = cmd.Wait()
-		close(c.exited)
-	}()
+	c := spawnChild(t, cfgPath, prefix...)
+	c.addr = addr
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := httpget.Get(addr, "/healthz", time.Second); err == nil && resp.Status == 200 {
@@ -90,6 +77,28 @@ func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
 	c.kill()
 	t.Fatalf("seckill serve did not become healthy; log:\n%s", c.logText())
 	return nil
+}
+
+// spawnChild starts `seckill serve -config cfgPath` with its output in a
+// log file, without waiting for anything.
+func spawnChild(t *testing.T, cfgPath string, prefix ...string) *child {
+	t.Helper()
+	args := append(append([]string{}, prefix...), binary, "serve", "-config", cfgPath)
+	cmd := exec.Command(args[0], args[1:]...)
+	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, log: logf, exited: make(chan struct{})}
+	go func() {
+		c.waitErr = cmd.Wait()
+		close(c.exited)
+	}()
+	return c
 }
 
 func (c *child) logText() string {
