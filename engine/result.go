@@ -4,7 +4,9 @@ package engine
 type Result uint8
 
 // The results a shard or the front end can decide. Their String forms are the
-// "result" values of the public API and must not change.
+// "result" values of the public API and must not change. Refusals at the
+// HTTP level (method_not_allowed, header_too_large) and of a token
+// (unauthorized) are no decision about an attempt: package gate answers them.
 const (
 	None Result = iota // a lookup found no win
 	Won
@@ -17,33 +19,27 @@ const (
 	LimitReached
 	Blocked
 	CaptchaRequired
-	Unauthorized
 	UnknownSKU
 	BadRequest
-	MethodNotAllowed
-	HeaderTooLarge
 	Unavailable
 	resultCount
 )
 
 var resultNames = [resultCount]string{
-	None:             "none",
-	Won:              "won",
-	AlreadyWon:       "already_won",
-	SoldOut:          "sold_out",
-	Ended:            "ended",
-	NotStarted:       "not_started",
-	Busy:             "busy",
-	NotReserved:      "not_reserved",
-	LimitReached:     "limit_reached",
-	Blocked:          "blocked",
-	CaptchaRequired:  "captcha_required",
-	Unauthorized:     "unauthorized",
-	UnknownSKU:       "unknown_sku",
-	BadRequest:       "bad_request",
-	MethodNotAllowed: "method_not_allowed",
-	HeaderTooLarge:   "header_too_large",
-	Unavailable:      "unavailable",
+	None:            "none",
+	Won:             "won",
+	AlreadyWon:      "already_won",
+	SoldOut:         "sold_out",
+	Ended:           "ended",
+	NotStarted:      "not_started",
+	Busy:            "busy",
+	NotReserved:     "not_reserved",
+	LimitReached:    "limit_reached",
+	Blocked:         "blocked",
+	CaptchaRequired: "captcha_required",
+	UnknownSKU:      "unknown_sku",
+	BadRequest:      "bad_request",
+	Unavailable:     "unavailable",
 }
 
 func (r Result) String() string {

@@ -56,22 +56,6 @@ const (
 	Preflight
 )
 
-// Status returns the HTTP status code to answer with, or 0 for Incomplete,
-// which needs no answer yet.
-func (o Outcome) Status() int {
-	switch o {
-	case Complete:
-		return 200
-	case BadRequest:
-		return 400
-	case MethodNotAllowed:
-		return 405
-	case HeadTooLarge:
-		return 431
-	}
-	return 0
-}
-
 // String names the outcome for logs and test failures.
 func (o Outcome) String() string {
 	switch o {

@@ -205,17 +205,6 @@ func TestParseReuseForgetsPreviousRequest(t *testing.T) {
 	}
 }
 
-func TestOutcomeStatus(t *testing.T) {
-	for o, want := range map[Outcome]int{Incomplete: 0, Complete: 200, BadRequest: 400, MethodNotAllowed: 405, HeadTooLarge: 431} {
-		if got := o.Status(); got != want {
-			t.Errorf("%v.Status() = %d, want %d", o, got, want)
-		}
-		if StatusText(want) == "" && want != 0 {
-			t.Errorf("no status text for %d", want)
-		}
-	}
-}
-
 func TestQuery(t *testing.T) {
 	cases := []struct {
 		target string

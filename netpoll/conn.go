@@ -42,8 +42,8 @@ type connCtx struct {
 	proxied  bool            // a trusted proxy's PROXY header is still to come
 	client   netip.Addr      // the peer, or the client its PROXY header named
 
-	wheelSecond int64 // where the idle wheel filed this connection
-	wheelIndex  int
+	wheelTick  int64 // where the idle wheel filed this connection
+	wheelIndex int
 }
 
 var ctxPool = sync.Pool{New: func() any { return new(connCtx) }}
@@ -94,14 +94,12 @@ func (x *connCtx) Reply(d *engine.Decision) {
 // event loop once Reply has published stateReplied. The attempt stops
 // counting as queued only here, once its answer is in the socket, so that a
 // drain waits for the write and not merely for the shard.
-func (x *connCtx) writeReply(c gnet.Conn) {
+func (x *connCtx) writeReply(c gnet.Conn) gnet.Action {
 	bp := replyPool.Get().(*[]byte)
-	out := x.srv.gate.Answer(&x.pending, &x.decision, (*bp)[:0])
-	_, _ = c.Write(out) // gnet copies what it cannot send at once
-	*bp = out[:0]
-	replyPool.Put(bp)
+	_ = x.srv.write(c, bp, x.srv.gate.Answer(&x.pending, &x.decision, (*bp)[:0]))
 	x.srv.queued.Add(-1)
 	x.state.Store(0) // answered: the shard holds nothing any more
+	return gnet.Close
 }
 
 // abandon ends a queued attempt whose answer can no longer be written, and

@@ -46,6 +46,7 @@ func (x *connCtx) keepPartial(b []byte) {
 	*next = append((*next)[:0], b...)
 	x.dropPartial()
 	x.partial = next
+	x.srv.partialHeads.Add(1)
 }
 
 // fitHead moves the compact head to a buffer of the smallest class that
@@ -59,6 +60,7 @@ func (x *connCtx) fitHead(need int) {
 	*next = append((*next)[:0], x.head.Kept()...)
 	x.dropPartial()
 	x.partial = next
+	x.srv.partialHeads.Add(1)
 	x.head.Regrow(*next)
 }
 
@@ -69,6 +71,7 @@ func (x *connCtx) dropPartial() {
 	}
 	b := x.partial
 	x.partial = nil
+	x.srv.partialHeads.Add(-1)
 	for i, size := range partialClasses {
 		if cap(*b) == size {
 			*b = (*b)[:0]

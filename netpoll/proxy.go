@@ -5,7 +5,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
-	"seckill/engine"
+	"seckill/internal/live/gate"
 	"seckill/netpoll/proxyproto"
 )
 
@@ -33,7 +33,7 @@ func (s *Server) readProxyHeader(c gnet.Conn, x *connCtx, buf []byte) (rest []by
 			act = gnet.None
 		} else {
 			bp := replyPool.Get().(*[]byte)
-			act = s.write(c, bp, s.gate.Refuse(engine.BadRequest, false, nil, (*bp)[:0]))
+			act = s.write(c, bp, s.gate.Refuse(gate.RefuseMalformed, false, nil, (*bp)[:0]))
 		}
 		if join != nil {
 			joinPool.Put(join)

@@ -15,7 +15,6 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 
-	"seckill/engine"
 	"seckill/httpmin"
 	"seckill/internal/live/gate"
 )
@@ -55,13 +54,16 @@ type Server struct {
 	booted chan struct{}
 	busy   []byte // the constant answer to a connection over the limit
 
-	open     atomic.Int64 // connections currently open
-	queued   atomic.Int64 // attempts waiting for a shard
-	refused  atomic.Int64 // connections refused over max_connections
-	draining atomic.Bool
-	stopping atomic.Bool
-	bootOnce sync.Once
-	bootErr  error // why OnBoot refused to serve; read by Run after the engine ended
+	open    atomic.Int64 // connections currently open
+	queued  atomic.Int64 // attempts waiting for a shard
+	refused atomic.Int64 // connections refused over max_connections
+	// partialHeads counts connections that keep a head read in part
+	// (partial.go).
+	partialHeads atomic.Int64
+	draining     atomic.Bool
+	stopping     atomic.Bool
+	bootOnce     sync.Once
+	bootErr      error // why OnBoot refused to serve; read by Run after the engine ended
 }
 
 // New returns a server; Run starts it.
@@ -78,7 +80,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		gate:   opts.Gate,
 		log:    opts.Logger,
-		wheel:  newIdleWheel(int64((opts.IdleTimeout+time.Second-1)/time.Second), time.Now().Unix()),
+		wheel:  newIdleWheel(opts.IdleTimeout, time.Now()),
 		booted: make(chan struct{}),
 	}
 }
@@ -135,14 +137,6 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.eng.Stop(ctx)
 }
 
-// Stats are the front end's counters.
-type Stats struct{ Open, Queued, Refused int64 }
-
-// Stats returns the current counters.
-func (s *Server) Stats() Stats {
-	return Stats{Open: s.open.Load(), Queued: s.queued.Load(), Refused: s.refused.Load()}
-}
-
 // OnBoot records the engine so Stop can reach it.
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
@@ -171,7 +165,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	x.client = remoteAddr(c)
 	x.proxied = s.opts.ProxyProtocol && s.opts.TrustedProxies.Contains(x.client)
 	c.SetContext(x)
-	s.wheel.add(time.Now().Unix(), c, x)
+	s.wheel.add(time.Now(), c, x)
 	return nil, gnet.None
 }
 
@@ -188,10 +182,11 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	return gnet.None
 }
 
-// OnTick sweeps the idle wheel once a second.
+// OnTick sweeps the idle wheel and sleeps until its next tick times out.
+// gnet runs it on a goroutine of its own, not on an event loop.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	s.wheel.sweep(time.Now().Unix())
-	return time.Second, gnet.None
+	s.wheel.sweep(time.Now())
+	return s.wheel.untilNextSweep(time.Now()), gnet.None
 }
 
 var requestPool = sync.Pool{New: func() any { return new(httpmin.Request) }}
@@ -204,8 +199,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	st := x.state.Load()
 	if st&stateReplied != 0 {
-		x.writeReply(c)
-		return gnet.Close
+		return x.writeReply(c)
 	}
 	if st&stateQueued != 0 {
 		_, _ = c.Discard(-1) // bytes after the head; the answer is on its way
@@ -246,7 +240,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		return s.write(c, bp, s.gate.Preflight(req, (*bp)[:0]))
 	default:
 		bp := replyPool.Get().(*[]byte)
-		return s.write(c, bp, s.gate.Refuse(resultOf(outcome), req.IsHead(), x.head.Origin(), (*bp)[:0]))
+		return s.write(c, bp, s.gate.Refuse(gate.RefusalOf(outcome), req.IsHead(), x.head.Origin(), (*bp)[:0]))
 	}
 	defer x.dropPartial() // the request's views point into it until Serve returns
 	// Count the attempt before looking at draining: Drain sets draining
@@ -256,7 +250,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	bp := replyPool.Get().(*[]byte)
 	if s.draining.Load() {
 		s.queued.Add(-1)
-		return s.write(c, bp, s.gate.Refuse(engine.Unavailable, false, req.Origin(), (*bp)[:0]))
+		return s.write(c, bp, s.gate.Refuse(gate.RefuseDraining, false, req.Origin(), (*bp)[:0]))
 	}
 	x.state.Store(stateQueued) // before Serve: the reply may arrive before Serve returns
 	resp, queued := s.gate.Serve(req, x.client, time.Now().UnixNano(), x, &x.pending, (*bp)[:0])
@@ -292,16 +286,6 @@ func (s *Server) floor(c gnet.Conn, buf []byte) gnet.Action {
 		return gnet.Close
 	}
 	return gnet.None
-}
-
-func resultOf(o httpmin.Outcome) engine.Result {
-	switch o {
-	case httpmin.MethodNotAllowed, httpmin.Preflight:
-		return engine.MethodNotAllowed
-	case httpmin.HeadTooLarge:
-		return engine.HeaderTooLarge
-	}
-	return engine.BadRequest
 }
 
 func remoteAddr(c gnet.Conn) netip.Addr {

@@ -112,10 +112,10 @@ func stats(w http.ResponseWriter, e Engine) {
 	var out []skuStats
 	for _, r := range e.Gate().Routes() {
 		out = append(out, skuStats{
-			Activity:  r.Activity.ID,
-			SKU:       r.Item.SKU,
+			Activity:  r.Activity,
+			SKU:       r.SKU,
 			State:     r.State(now),
-			Quota:     r.Item.Quota(),
+			Quota:     r.Quota,
 			Remaining: r.Loop.Public().Remaining(),
 		})
 	}
@@ -126,7 +126,7 @@ func setPaused(w http.ResponseWriter, r *http.Request, e Engine, paused bool) {
 	act, sku := r.URL.Query().Get("activity"), r.URL.Query().Get("sku")
 	n := 0
 	for _, rt := range e.Gate().Routes() {
-		if rt.Activity.ID == act && (sku == "" || rt.Item.SKU == sku) {
+		if rt.Activity == act && (sku == "" || rt.SKU == sku) {
 			rt.SetPaused(paused)
 			n++
 		}

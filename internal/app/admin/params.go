@@ -66,11 +66,11 @@ func params(e Engine, spec string, h http.HandlerFunc) http.HandlerFunc {
 func findScope(e Engine, activity, sku string) (int, string) {
 	found := false
 	for _, rt := range e.Gate().Routes() {
-		if rt.Activity.ID != activity {
+		if rt.Activity != activity {
 			continue
 		}
 		found = true
-		if sku == "" || rt.Item.SKU == sku {
+		if sku == "" || rt.SKU == sku {
 			return 0, ""
 		}
 	}

@@ -29,7 +29,7 @@ func snapshotAdmin(t *testing.T, s *Server, dir string) adminState {
 	t.Helper()
 	st := adminState{Paused: map[string]bool{}, Remaining: map[string]int64{}, Reserved: map[string]int{}}
 	for _, r := range s.Gate().Routes() {
-		key := r.Activity.ID + "/" + r.Item.SKU
+		key := r.Activity + "/" + r.SKU
 		st.Paused[key] = r.Paused()
 		st.Remaining[key] = r.Loop.Public().Remaining()
 	}

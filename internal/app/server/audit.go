@@ -58,8 +58,8 @@ func (s *Server) RecordConfig(activity, reason string) error {
 	}
 	paused := map[string]bool{}
 	for _, r := range s.routes {
-		if r.Activity.ID == activity {
-			paused[r.Item.SKU] = r.Paused()
+		if r.Activity == activity {
+			paused[r.SKU] = r.Paused()
 		}
 	}
 	c := auditlog.FromActivity(act, resv, func(sku string) bool { return paused[sku] }, reason, time.Now())

@@ -37,6 +37,8 @@ type Server struct {
 	reservations map[string]*atomic.Pointer[uidset.Set]
 	// audit writes the config records of the audit log (audit.go).
 	audit auditState
+	// raiseFDLimit is raiseFDLimit (limits.go); a test injects its failure.
+	raiseFDLimit func() (uint64, error)
 }
 
 // Open builds the engine for cfg and recovers its state from the store. It
@@ -52,7 +54,7 @@ func Open(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
-	s := &Server{cfg: cfg, log: log, store: store, reservations: map[string]*atomic.Pointer[uidset.Set]{}}
+	s := &Server{cfg: cfg, log: log, store: store, reservations: map[string]*atomic.Pointer[uidset.Set]{}, raiseFDLimit: raiseFDLimit}
 	if err := s.openHandoff(); err != nil {
 		store.Close()
 		return nil, err
@@ -112,7 +114,7 @@ func (s *Server) build() error {
 			loop := shardloop.New(shard, s.store, act.Queue, s.cfg.Server.BatchMax, clock)
 			s.wireDurable(loop)
 			s.loops = append(s.loops, loop)
-			s.routes = append(s.routes, gate.NewRoute(act, item, loop, resvPtr))
+			s.routes = append(s.routes, gate.NewRoute(RouteSpec(act, item), loop, resvPtr))
 		}
 	}
 	start := time.Now()
@@ -127,7 +129,7 @@ func (s *Server) build() error {
 		l.Recovered()
 	}
 	s.log.Info("recovered", "wins", sum.Wins, "shards", len(s.loops), "took", time.Since(start))
-	s.gate = gate.New(s.cfg, s.routes)
+	s.gate = gate.New(GateOptions(s.cfg), s.routes)
 	return s.recordConfigs()
 }
 
@@ -147,33 +149,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	for _, l := range s.loops {
 		go l.Run()
 	}
-	fdLimit, err := raiseFDLimit()
+	runErr, err := s.start(ready)
 	if err != nil {
-		return err
-	}
-	maxConns := s.cfg.Server.MaxConnections
-	if maxConns == 0 {
-		maxConns = maxConnectionsFor(fdLimit)
-	}
-	s.front = s.newFrontEnd(maxConns)
-	if err := s.startAdmin(); err != nil {
-		s.closeLoops()
-		s.store.Close()
-		return err
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- s.front.Run() }()
-	select {
-	case <-s.front.Booted():
-		s.log.Info("serving", "listen", s.cfg.Server.Listen, "max_connections", maxConns, "fd_limit", fdLimit)
-		if ready != nil {
-			ready(s.cfg.Server.Listen)
-		}
-		s.startPush()
-	case err := <-runErr:
-		s.closeLoops()
-		s.store.Close()
-		return fmt.Errorf("server: start front end: %w", err)
+		return errors.Join(err, s.abortStart())
 	}
 	var serveErr error
 	select {
@@ -182,6 +160,53 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		s.log.Error("front end stopped while serving", "err", serveErr)
 	}
 	return errors.Join(serveErr, s.shutdown(serveErr == nil, runErr))
+}
+
+// start raises the descriptor limit, starts the admin API and the front
+// end, and waits until the front end accepts. It returns the channel on
+// which the front end's Run will report.
+func (s *Server) start(ready func(addr string)) (<-chan error, error) {
+	fdLimit, err := s.raiseFDLimit()
+	if err != nil {
+		return nil, err
+	}
+	maxConns := s.cfg.Server.MaxConnections
+	if maxConns == 0 {
+		maxConns = maxConnectionsFor(fdLimit)
+	}
+	s.front = s.newFrontEnd(maxConns)
+	if err := s.startAdmin(); err != nil {
+		return nil, err
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.front.Run() }()
+	select {
+	case <-s.front.Booted():
+	case err := <-runErr:
+		return nil, fmt.Errorf("server: start front end: %w", err)
+	}
+	s.log.Info("serving", "listen", s.cfg.Server.Listen, "max_connections", maxConns, "fd_limit", fdLimit)
+	if ready != nil {
+		ready(s.cfg.Server.Listen)
+	}
+	s.startPush()
+	return runErr, nil
+}
+
+// abortStart undoes what Run began when it could not start serving: the
+// admin API, the shard loops, the store.
+func (s *Server) abortStart() error {
+	var errs []error
+	if s.admin != nil {
+		if err := s.admin.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("server: close admin: %w", err))
+		}
+	}
+	s.closeLoops()
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("server: close store: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Server) shutdown(frontRunning bool, runErr <-chan error) error {

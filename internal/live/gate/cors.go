@@ -3,7 +3,6 @@ package gate
 import (
 	"bytes"
 
-	"seckill/engine"
 	"seckill/httpmin"
 )
 
@@ -84,20 +83,21 @@ func (g *Gate) Preflight(req *httpmin.Request, out []byte) []byte {
 	if n := g.cors.match(req.Origin()); n != noCORS {
 		return append(out, g.cors.preflit[n-1]...)
 	}
-	return simple(out, engine.MethodNotAllowed)
+	return refusals[RefuseMethod].encode(out)
 }
 
 // Refuse encodes the answer to a request the front end refused before the
-// gate saw it: 400, 405 or 431 from the parser, 503 while draining. A HEAD
-// gets its 405 without a body, as HEAD answers must have none. origin is the
-// request's Origin as far as it was read: a listed origin's page gets CORS
-// lines, so it can tell a refusal from a network error.
-func (g *Gate) Refuse(res engine.Result, isHead bool, origin []byte, out []byte) []byte {
+// gate saw it (see Refusal). A HEAD gets its 405 without a body, as HEAD
+// answers must have none. origin is the request's Origin as far as it was
+// read: a listed origin's page gets CORS lines, so it can tell a refusal
+// from a network error.
+func (g *Gate) Refuse(r Refusal, isHead bool, origin []byte, out []byte) []byte {
 	start := len(out)
-	if res == engine.MethodNotAllowed && isHead {
-		out = httpmin.AppendResponse(out, Status(res), allowGET, nil)
+	f := &refusals[r]
+	if r == RefuseMethod && isHead {
+		out = httpmin.AppendResponse(out, f.status, f.extra, nil)
 	} else {
-		out = simple(out, res)
+		out = f.encode(out)
 	}
 	return g.cors.allow(out, start, g.cors.match(origin))
 }

@@ -14,8 +14,10 @@ import (
 const mall = "https://www.example-mall.com"
 
 func newCORSGate(t testing.TB) *Gate {
-	g, _ := newGateWith(t, 4, `cors_origins = ["https://other.example", "`+mall+`"]
-trusted_proxies = ["10.0.0.0/8"]`)
+	g, _ := newGateWith(t, 4, func(o *Options) {
+		o.CORSOrigins = []string{"https://other.example", mall}
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	})
 	return g
 }
 
@@ -96,19 +98,19 @@ func TestPreflight(t *testing.T) {
 
 func TestRefuse(t *testing.T) {
 	g := newCORSGate(t)
-	resp := string(g.Refuse(engine.MethodNotAllowed, true, nil, nil))
+	resp := string(g.Refuse(RefuseMethod, true, nil, nil))
 	if !strings.HasPrefix(resp, "HTTP/1.1 405 ") || !strings.HasSuffix(resp, "\r\n\r\n") || !strings.Contains(resp, "Allow: GET\r\n") {
 		t.Errorf("HEAD: %q", resp)
 	}
-	resp = string(g.Refuse(engine.MethodNotAllowed, false, nil, nil))
+	resp = string(g.Refuse(RefuseMethod, false, nil, nil))
 	if !strings.HasSuffix(resp, `{"result":"method_not_allowed"}`) {
 		t.Errorf("POST: %q", resp)
 	}
-	resp = string(g.Refuse(engine.HeaderTooLarge, false, []byte(mall), nil))
+	resp = string(g.Refuse(RefuseHeadTooLarge, false, []byte(mall), nil))
 	if !strings.HasPrefix(resp, "HTTP/1.1 431 ") || !strings.Contains(resp, corsLines) || !strings.HasSuffix(resp, `{"result":"header_too_large"}`) {
 		t.Errorf("431 to the mall: %q", resp)
 	}
-	resp = string(g.Refuse(engine.BadRequest, false, []byte("https://evil.example"), nil))
+	resp = string(g.Refuse(RefuseMalformed, false, []byte("https://evil.example"), nil))
 	if strings.Contains(resp, "Access-Control") {
 		t.Errorf("400 to another origin: %q", resp)
 	}

@@ -10,27 +10,24 @@ import (
 
 // statusOf maps a result to its HTTP status, per the public API table.
 var statusOf = [...]int{
-	engine.None:             404,
-	engine.Won:              200,
-	engine.AlreadyWon:       200,
-	engine.SoldOut:          410,
-	engine.Ended:            410,
-	engine.NotStarted:       409,
-	engine.Busy:             429,
-	engine.NotReserved:      403,
-	engine.LimitReached:     403,
-	engine.Blocked:          403,
-	engine.CaptchaRequired:  403,
-	engine.Unauthorized:     401,
-	engine.UnknownSKU:       404,
-	engine.BadRequest:       400,
-	engine.MethodNotAllowed: 405,
-	engine.HeaderTooLarge:   431,
-	engine.Unavailable:      503,
+	engine.None:            404,
+	engine.Won:             200,
+	engine.AlreadyWon:      200,
+	engine.SoldOut:         410,
+	engine.Ended:           410,
+	engine.NotStarted:      409,
+	engine.Busy:            429,
+	engine.NotReserved:     403,
+	engine.LimitReached:    403,
+	engine.Blocked:         403,
+	engine.CaptchaRequired: 403,
+	engine.UnknownSKU:      404,
+	engine.BadRequest:      400,
+	engine.Unavailable:     503,
 }
 
-// Status is the HTTP status of a result.
-func Status(r engine.Result) int { return statusOf[r] }
+// status is the HTTP status of a result.
+func status(r engine.Result) int { return statusOf[r] }
 
 // maxBody is the capacity of a pooled body buffer: a won with a 64-byte SKU
 // and activity id, the 32-hex ticket and a delivery hint fit; a longer body
@@ -62,52 +59,92 @@ func (j *body) finish(out []byte, status int, extra []byte) []byte {
 	return out
 }
 
-// Encode writes the response for a result that carries no more than its
-// name; front ends use it for parse errors.
-func Encode(out []byte, res engine.Result) []byte { return simple(out, res) }
-
 func simple(out []byte, res engine.Result) []byte {
 	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
 	j.End()
-	var extra []byte
-	if res == engine.MethodNotAllowed {
-		extra = allowGET
-	}
-	return j.finish(out, Status(res), extra)
+	return j.finish(out, status(res), nil)
 }
 
-var allowGET = []byte(httpmin.AllowGET)
+// Refusal is an answer a front end gives before the gate has seen the
+// request: the parser's refusals of a head, and unavailable while the
+// front end drains. The HTTP-level ones are no decision about an attempt,
+// so engine.Result does not name them.
+type Refusal uint8
+
+const (
+	RefuseMalformed    Refusal = iota // 400 bad_request
+	RefuseMethod                      // 405 method_not_allowed, with Allow: GET
+	RefuseHeadTooLarge                // 431 header_too_large
+	RefuseDraining                    // 503 unavailable: the server is shutting down
+)
+
+// RefusalOf is the refusal of a head the parser did not accept.
+func RefusalOf(o httpmin.Outcome) Refusal {
+	switch o {
+	case httpmin.MethodNotAllowed, httpmin.Preflight:
+		return RefuseMethod
+	case httpmin.HeadTooLarge:
+		return RefuseHeadTooLarge
+	}
+	return RefuseMalformed
+}
+
+// refusal is an answer that carries no more than its result name.
+type refusal struct {
+	result string
+	status int
+	extra  []byte // header lines the status requires
+}
+
+var refusals = [...]refusal{
+	RefuseMalformed:    {engine.BadRequest.String(), status(engine.BadRequest), nil},
+	RefuseMethod:       {"method_not_allowed", 405, []byte(httpmin.AllowGET)},
+	RefuseHeadTooLarge: {"header_too_large", 431, nil},
+	RefuseDraining:     {engine.Unavailable.String(), status(engine.Unavailable), nil},
+}
+
+// refuseUnauthorized answers a missing or invalid token: the gate's
+// refusal, not a shard's decision.
+var refuseUnauthorized = refusal{"unauthorized", 401, nil}
+
+func (r *refusal) encode(out []byte) []byte {
+	j := newBody()
+	j.Begin()
+	j.Str("result", r.result)
+	j.End()
+	return j.finish(out, r.status, r.extra)
+}
 
 func withSKU(out []byte, res engine.Result, r *Route) []byte {
 	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
-	j.Str("sku", r.Item.SKU)
+	j.Str("sku", r.SKU)
 	j.End()
-	return j.finish(out, Status(res), nil)
+	return j.finish(out, status(res), nil)
 }
 
 func soldOut(out []byte, r *Route) []byte {
 	j := newBody()
 	j.Begin()
 	j.Str("result", engine.SoldOut.String())
-	j.Str("sku", r.Item.SKU)
-	j.Str("message", r.Activity.FailText)
+	j.Str("sku", r.SKU)
+	j.Str("message", r.FailText)
 	j.End()
-	return j.finish(out, Status(engine.SoldOut), nil)
+	return j.finish(out, status(engine.SoldOut), nil)
 }
 
 func notStarted(out []byte, r *Route, now int64) []byte {
 	j := newBody()
 	j.Begin()
 	j.Str("result", engine.NotStarted.String())
-	j.Str("sku", r.Item.SKU)
-	j.Int("start_unix", r.startUnixNano/1e9)
+	j.Str("sku", r.SKU)
+	j.Int("start_unix", r.StartUnixNano/1e9)
 	j.Int("server_unix", now/1e9)
 	j.End()
-	return j.finish(out, Status(engine.NotStarted), nil)
+	return j.finish(out, status(engine.NotStarted), nil)
 }
 
 func (g *Gate) busy(out []byte, retryMs int64) []byte {
@@ -116,7 +153,7 @@ func (g *Gate) busy(out []byte, retryMs int64) []byte {
 	j.Str("result", engine.Busy.String())
 	j.Int("retry_ms", retryMs)
 	j.End()
-	return j.finish(out, Status(engine.Busy), g.retryAfter)
+	return j.finish(out, status(engine.Busy), g.retryAfter)
 }
 
 // BusyResponse is a complete busy response, for a front end that must
@@ -144,26 +181,26 @@ func winBody(out []byte, res engine.Result, r *Route, uid uint64, d *engine.Deci
 	j := newBody()
 	j.Begin()
 	j.Str("result", res.String())
-	j.Str("activity", r.Activity.ID)
-	j.Str("sku", r.Item.SKU)
+	j.Str("activity", r.Activity)
+	j.Str("sku", r.SKU)
 	j.Uint("uid", uid)
 	j.Uint("seq", d.Seq)
 	j.Bytes("ticket", ticket[:])
 	j.Int("time_unix_ms", d.TimeUnixNano/1e6)
-	j.Str("hint", r.Activity.DeliveryHint)
+	j.Str("hint", r.DeliveryHint)
 	j.End()
-	return j.finish(out, Status(res), nil)
+	return j.finish(out, status(res), nil)
 }
 
 func stockBody(out []byte, r *Route, now int64) []byte {
 	j := newBody()
 	j.Begin()
-	j.Str("activity", r.Activity.ID)
-	j.Str("sku", r.Item.SKU)
+	j.Str("activity", r.Activity)
+	j.Str("sku", r.SKU)
 	j.Str("state", r.State(now))
 	j.Int("remaining", r.Loop.Public().Remaining())
-	j.Int("start_unix", r.startUnixNano/1e9)
-	j.Int("end_unix", r.endUnixNano/1e9)
+	j.Int("start_unix", r.StartUnixNano/1e9)
+	j.Int("end_unix", r.EndUnixNano/1e9)
 	j.Int("server_unix", now/1e9)
 	j.End()
 	return j.finish(out, 200, nil)

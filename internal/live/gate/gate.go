@@ -11,10 +11,25 @@ import (
 
 	"seckill/engine"
 	"seckill/httpmin"
-	"seckill/internal/config"
 	"seckill/internal/live/shardloop"
 	"seckill/internal/live/token"
 )
+
+// Options configure a gate. The assembly (internal/app/server) builds them
+// from the validated configuration; the gate fills nothing in.
+type Options struct {
+	AuthNone       bool           // trust the uid parameter (demo only)
+	Secret         []byte         // the HMAC key of session tokens
+	CaptchaSecret  []byte         // the HMAC key of captcha passes
+	TokenMaxTTL    time.Duration  // tokens expiring further ahead are refused
+	PerAddrPerSec  int            // attempts per client address per second; 0 = no limit
+	RetryAfter     time.Duration  // what a busy answer tells the client to wait
+	MaxNameBytes   int            // the longest sku a request may name
+	CORSOrigins    []string       // origins whose pages may call the API
+	TrustedProxies []netip.Prefix // balancers whose X-Forwarded-For is believed
+	BlockedUIDs    []uint64
+	BlockedAddrs   []netip.Addr
+}
 
 // Gate decides what the front end does with each request. It is safe for
 // concurrent use by every event loop.
@@ -32,6 +47,7 @@ type Gate struct {
 	retryMs       int64
 	cors          corsOrigins
 	proxies       *Proxies
+	maxNameBytes  int
 }
 
 type blocklist struct {
@@ -39,34 +55,34 @@ type blocklist struct {
 	addrs map[netip.Addr]struct{}
 }
 
-// New builds a gate over routes, configured by cfg.
-func New(cfg *config.Config, routes []*Route) *Gate {
+// New builds a gate over routes.
+func New(opts Options, routes []*Route) *Gate {
 	g := &Gate{
 		routes:        routeTable{},
 		all:           routes,
-		authNone:      cfg.Auth.Mode == "none",
-		perAddrPerSec: uint32(cfg.Server.PerAddrPerSec),
+		authNone:      opts.AuthNone,
+		perAddrPerSec: uint32(opts.PerAddrPerSec),
 		addrRate:      &addrRate{},
 		inflight:      newInflight(),
-		retryMs:       cfg.Server.RetryAfter.Milliseconds(),
-		cors:          newCORSOrigins(cfg.Server.CORSOrigins),
-		proxies:       NewProxies(cfg.Server.ParsedTrustedProxies),
+		retryMs:       opts.RetryAfter.Milliseconds(),
+		maxNameBytes:  opts.MaxNameBytes,
+		cors:          newCORSOrigins(opts.CORSOrigins),
+		proxies:       NewProxies(opts.TrustedProxies),
 	}
-	retrySec := int64((cfg.Server.RetryAfter + time.Second - 1) / time.Second)
+	retrySec := int64((opts.RetryAfter + time.Second - 1) / time.Second)
 	g.retryAfter = strconv.AppendInt([]byte("Retry-After: "), retrySec, 10)
 	g.retryAfter = append(g.retryAfter, "\r\n"...)
-	secret, maxTTL := cfg.Auth.SecretBytes, cfg.Auth.TokenMaxTTL
+	secret, captchaSecret, maxTTL := opts.Secret, opts.CaptchaSecret, opts.TokenMaxTTL
 	g.tokens.New = func() any { return token.NewVerifier(secret, maxTTL) }
-	captchaSecret := []byte(cfg.Auth.CaptchaSecret)
 	g.captchas.New = func() any { return token.NewVerifier(captchaSecret, maxTTL) }
 	for _, r := range routes {
-		sku := r.Item.SKU
+		sku := r.SKU
 		g.routes[sku] = append(g.routes[sku], r)
 	}
 	for _, rs := range g.routes {
-		slices.SortFunc(rs, func(a, b *Route) int { return int(a.startUnixNano>>20 - b.startUnixNano>>20) })
+		slices.SortFunc(rs, func(a, b *Route) int { return int(a.StartUnixNano>>20 - b.StartUnixNano>>20) })
 	}
-	g.SetBlocklist(cfg.Blocklist.UIDs, cfg.Blocklist.ParsedAddrs)
+	g.SetBlocklist(opts.BlockedUIDs, opts.BlockedAddrs)
 	return g
 }
 
@@ -100,9 +116,6 @@ func (g *Gate) Blocklist() ([]uint64, []netip.Addr) {
 
 // Routes lists every route, for the admin API and /stock.
 func (g *Gate) Routes() []*Route { return g.all }
-
-// Route returns the route a request for sku goes to at now.
-func (g *Gate) Route(sku []byte, nowUnixNano int64) *Route { return g.routes.find(sku, nowUnixNano) }
 
 // Pending remembers what a queued request asked, so that its answer can be
 // encoded when the shard's decision arrives.
@@ -158,16 +171,16 @@ func (g *Gate) route(req *httpmin.Request, client netip.Addr, nowUnixNano int64,
 // queues the attempt on its shard.
 func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	sku, ok := req.Query("sku")
-	if !ok || !validSKU(sku) {
+	if !ok || !g.validSKU(sku) {
 		return simple(out, engine.BadRequest), false
 	}
 	r := g.routes.find(sku, now)
 	if r == nil {
 		return simple(out, engine.UnknownSKU), false
 	}
-	uid, res := g.authenticate(req, now)
-	if res != engine.None {
-		return simple(out, res), false
+	uid, refused := g.authenticate(req, now)
+	if refused != nil {
+		return refused.encode(out), false
 	}
 	client, ok = req.ForwardedClient(client.Unmap(), g.proxies)
 	if !ok {
@@ -185,10 +198,10 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	}
 	pub := r.Loop.Public()
 	if kind == engine.Buy {
-		if now < r.startUnixNano {
+		if now < r.StartUnixNano {
 			return notStarted(out, r, now), false
 		}
-		if now >= r.endUnixNano {
+		if now >= r.EndUnixNano {
 			return withSKU(out, engine.Ended, r), false
 		}
 	}
@@ -209,7 +222,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		return g.encode(out, r, uid, &d), false
 	}
 	if kind == engine.Buy {
-		if r.Activity.Captcha && !g.captchaOK(req, uid, now) {
+		if r.Captcha && !g.captchaOK(req, uid, now) {
 			return simple(out, engine.CaptchaRequired), false
 		}
 		if r.Reserved != nil {
@@ -217,7 +230,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 				return simple(out, engine.NotReserved), false
 			}
 		}
-		if r.admitPerSec > 0 && !r.admit.allow(now/1e9, r.admitPerSec) {
+		if r.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(r.AdmitPerSec)) {
 			return g.busy(out, g.retryMs), false
 		}
 	}
@@ -251,32 +264,32 @@ func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
 // will never be written, because its client left before the shard replied.
 func (g *Gate) Forget(p *Pending) { g.inflight.release(p.uid) }
 
-// authenticate returns the caller's uid, or the result that refuses it.
-func (g *Gate) authenticate(req *httpmin.Request, now int64) (uint64, engine.Result) {
+// authenticate returns the caller's uid, or the refusal that answers it.
+func (g *Gate) authenticate(req *httpmin.Request, now int64) (uint64, *refusal) {
 	if g.authNone {
 		v, ok := req.Query("uid")
 		if !ok {
-			return 0, engine.BadRequest
+			return 0, &refusals[RefuseMalformed]
 		}
 		uid, ok := parseUint(v)
 		if !ok {
-			return 0, engine.BadRequest
+			return 0, &refusals[RefuseMalformed]
 		}
-		return uid, engine.None
+		return uid, nil
 	}
 	tok, ok := req.Query("token")
 	if !ok {
 		if tok, ok = req.Cookie("sk"); !ok {
-			return 0, engine.Unauthorized
+			return 0, &refuseUnauthorized
 		}
 	}
 	v := g.tokens.Get().(*token.Verifier)
 	uid, err := v.Verify(tok, now/1e9)
 	g.tokens.Put(v)
 	if err != nil {
-		return 0, engine.Unauthorized
+		return 0, &refuseUnauthorized
 	}
-	return uid, engine.None
+	return uid, nil
 }
 
 // captchaOK checks the captcha pass: a token for the same uid, minted with
@@ -294,7 +307,7 @@ func (g *Gate) captchaOK(req *httpmin.Request, uid uint64, now int64) bool {
 
 func (g *Gate) stock(req *httpmin.Request, now int64, out []byte) []byte {
 	sku, ok := req.Query("sku")
-	if !ok || !validSKU(sku) {
+	if !ok || !g.validSKU(sku) {
 		return simple(out, engine.BadRequest)
 	}
 	r := g.routes.find(sku, now)
@@ -304,8 +317,10 @@ func (g *Gate) stock(req *httpmin.Request, now int64, out []byte) []byte {
 	return stockBody(out, r, now)
 }
 
-func validSKU(b []byte) bool {
-	if len(b) == 0 || len(b) > 64 {
+// validSKU reports whether b could name a configured SKU, so that garbage
+// gets bad_request rather than unknown_sku.
+func (g *Gate) validSKU(b []byte) bool {
+	if len(b) == 0 || len(b) > g.maxNameBytes {
 		return false
 	}
 	for _, c := range b {

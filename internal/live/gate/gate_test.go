@@ -2,14 +2,12 @@ package gate
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"seckill/engine"
 	"seckill/httpmin"
-	"seckill/internal/config"
 	"seckill/internal/live/shardloop"
 	"seckill/internal/live/token"
 	"seckill/wal"
@@ -31,38 +29,31 @@ func newGate(t testing.TB) (*Gate, *shardloop.Loop) {
 // newGateQueue is newGate with an inbox of queue attempts.
 func newGateQueue(t testing.TB, queue int) (*Gate, *shardloop.Loop) {
 	t.Helper()
-	return newGateWith(t, queue, "")
+	return newGateWith(t, queue, nil)
 }
 
-// newGateWith is newGateQueue with extra [server] settings.
-func newGateWith(t testing.TB, queue int, server string) (*Gate, *shardloop.Loop) {
+// newGateWith is newGateQueue with options changed by set.
+func newGateWith(t testing.TB, queue int, set func(*Options)) (*Gate, *shardloop.Loop) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(`
-[server]
-`+server+`
-[auth]
-secret = "`+secret+`"
-[[activity]]
-id = "act"
-start = "now"
-end = "+1h"
-queue = `+strconv.Itoa(queue)+`
-  [[activity.item]]
-  sku = "s1"
-  stock = 5
-`), t.TempDir(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	log, err := wal.Open(t.TempDir(), wal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	act := &cfg.Activities[0]
-	spec := engine.Spec{Activity: act.ID, SKU: "s1", Quota: 5, StartUnixNano: act.StartTime.UnixNano(), EndUnixNano: act.EndTime.UnixNano()}
-	loop := shardloop.New(engine.NewShard(spec, engine.NewTicketSigner([]byte("k")), nil, nil), log, act.Queue, 16, func() int64 { return time.Now().UnixNano() })
-	return New(cfg, []*Route{NewRoute(act, &act.Items[0], loop, nil)}), loop
+	start := time.Now().Add(-time.Second)
+	rs := RouteSpec{Activity: "act", SKU: "s1", Quota: 5, StartUnixNano: start.UnixNano(), EndUnixNano: start.Add(time.Hour).UnixNano()}
+	spec := engine.Spec{Activity: rs.Activity, SKU: rs.SKU, Quota: 5, StartUnixNano: rs.StartUnixNano, EndUnixNano: rs.EndUnixNano}
+	loop := shardloop.New(engine.NewShard(spec, engine.NewTicketSigner([]byte("k")), nil, nil), log, queue, 16, func() int64 { return time.Now().UnixNano() })
+	opts := testOptions()
+	if set != nil {
+		set(&opts)
+	}
+	return New(opts, []*Route{NewRoute(rs, loop, nil)}), loop
+}
+
+// testOptions are a gate's options with token auth on secret.
+func testOptions() Options {
+	return Options{Secret: []byte(secret), TokenMaxTTL: 24 * time.Hour, RetryAfter: time.Second, MaxNameBytes: 64}
 }
 
 func parse(t testing.TB, target string) *httpmin.Request {

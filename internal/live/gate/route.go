@@ -4,40 +4,41 @@ import (
 	"sync/atomic"
 
 	"seckill/engine"
-	"seckill/internal/config"
 	"seckill/internal/live/shardloop"
 	"seckill/internal/live/uidset"
 )
 
-// Route is one (activity, SKU) as the front end sees it: the configuration it
+// RouteSpec is what the gate knows of one (activity, SKU): the assembly
+// (internal/app/server) fills it from the validated configuration.
+type RouteSpec struct {
+	Activity      string
+	SKU           string
+	Quota         int64 // units on sale, for the admin API
+	StartUnixNano int64
+	EndUnixNano   int64
+	AdmitPerSec   int  // tier 1: attempts admitted per second; 0 = no limit
+	Captcha       bool // a buy needs a captcha pass
+	FailText      string
+	DeliveryHint  string
+}
+
+// Route is one (activity, SKU) as the front end sees it: the description it
 // quotes in responses, the shard loop it feeds, and the per-SKU admission
 // state.
 type Route struct {
-	Activity *config.Activity
-	Item     *config.Item
-	Loop     *shardloop.Loop
+	RouteSpec
+	Loop *shardloop.Loop
 	// Reserved is the activity's current reservation set when it requires
 	// one (nil otherwise); the admin API may swap it while serving.
 	Reserved *atomic.Pointer[uidset.Set]
 
-	startUnixNano int64
-	endUnixNano   int64
-	admitPerSec   uint32
-	admit         perSecond
-	paused        atomic.Bool
+	admit  perSecond
+	paused atomic.Bool
 }
 
 // NewRoute describes one shard to the gate.
-func NewRoute(act *config.Activity, item *config.Item, loop *shardloop.Loop, reserved *atomic.Pointer[uidset.Set]) *Route {
-	return &Route{
-		Activity:      act,
-		Item:          item,
-		Loop:          loop,
-		Reserved:      reserved,
-		startUnixNano: act.StartTime.UnixNano(),
-		endUnixNano:   act.EndTime.UnixNano(),
-		admitPerSec:   uint32(act.AdmitPerSec),
-	}
+func NewRoute(spec RouteSpec, loop *shardloop.Loop, reserved *atomic.Pointer[uidset.Set]) *Route {
+	return &Route{RouteSpec: spec, Loop: loop, Reserved: reserved}
 }
 
 // SetPaused stops or resumes selling this SKU; paused SKUs answer
@@ -53,9 +54,9 @@ func (r *Route) State(nowUnixNano int64) string {
 	switch {
 	case r.paused.Load() || pub.Failed():
 		return "paused"
-	case nowUnixNano < r.startUnixNano:
+	case nowUnixNano < r.StartUnixNano:
 		return "not_started"
-	case nowUnixNano >= r.endUnixNano:
+	case nowUnixNano >= r.EndUnixNano:
 		return "ended"
 	case pub.SoldOut():
 		return "sold_out"
@@ -82,7 +83,7 @@ type routeTable map[string][]*Route
 func (t routeTable) find(sku []byte, nowUnixNano int64) *Route {
 	rs := t[string(sku)]
 	for _, r := range rs {
-		if nowUnixNano < r.endUnixNano {
+		if nowUnixNano < r.EndUnixNano {
 			return r
 		}
 	}

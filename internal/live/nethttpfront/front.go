@@ -99,11 +99,3 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Stats are the front end's counters.
-type Stats struct{ Open, Queued, Refused int64 }
-
-// Stats returns the current counters.
-func (s *Server) Stats() Stats {
-	return Stats{Open: s.open.Load(), Queued: s.queued.Load(), Refused: s.refused.Load()}
-}

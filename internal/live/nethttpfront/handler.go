@@ -66,19 +66,15 @@ func (s *Server) serve(x *exchange, r *http.Request) ([]byte, bool) {
 	x.req.Reset()
 	switch o := x.req.Parse(x.head, s.opts.MaxHeadBytes); o {
 	case httpmin.Complete:
-	case httpmin.MethodNotAllowed, httpmin.Preflight:
-		return gate.Encode(x.out[:0], engine.MethodNotAllowed), false
-	case httpmin.HeadTooLarge:
-		return gate.Encode(x.out[:0], engine.HeaderTooLarge), false
 	default:
-		return gate.Encode(x.out[:0], engine.BadRequest), false
+		return s.gate.Refuse(gate.RefusalOf(o), x.req.IsHead(), x.req.Origin(), x.out[:0]), false
 	}
 	// Counted before draining is read: Drain sets draining before it reads
 	// the count, so either it waits for this attempt or this one sees it.
 	s.queued.Add(1)
 	if s.draining.Load() {
 		s.queued.Add(-1)
-		return gate.Encode(x.out[:0], engine.Unavailable), false
+		return s.gate.Refuse(gate.RefuseDraining, false, x.req.Origin(), x.out[:0]), false
 	}
 	resp, queued := s.gate.Serve(&x.req, clientAddr(r), time.Now().UnixNano(), x, &x.pending, x.out[:0])
 	if !queued {

@@ -79,9 +79,6 @@ func New(shard *engine.Shard, store Store, queueLen, batchMax int, clock func() 
 // Public is the shard's state for the front end's cheap checks.
 func (l *Loop) Public() *Public { return &l.pub }
 
-// Spec is the shard's fixed description.
-func (l *Loop) Spec() *engine.Spec { return l.shard.Spec() }
-
 // Offer hands t to the shard without blocking. It returns false when the
 // inbox is full (the attempt gets busy) or the loop is closed.
 func (l *Loop) Offer(t Task) bool {

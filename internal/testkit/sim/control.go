@@ -38,17 +38,18 @@ func (in *instance) recordConfig(activity, reason string) error {
 	if p := in.resv[activity]; p != nil {
 		resv = p.Load()
 	}
-	for _, r := range in.routes {
-		if r.Activity.ID != activity {
+	for i := range in.cfg.Activities {
+		act := &in.cfg.Activities[i]
+		if act.ID != activity {
 			continue
 		}
 		paused := map[string]bool{}
 		for _, q := range in.routes {
-			if q.Activity.ID == activity {
-				paused[q.Item.SKU] = q.Paused()
+			if q.Activity == activity {
+				paused[q.SKU] = q.Paused()
 			}
 		}
-		c := auditlog.FromActivity(r.Activity, resv, func(sku string) bool { return paused[sku] }, reason, time.Unix(0, in.clock.read()))
+		c := auditlog.FromActivity(act, resv, func(sku string) bool { return paused[sku] }, reason, time.Unix(0, in.clock.read()))
 		if _, err := in.rec.Record(c, resv); err != nil {
 			return fmt.Errorf("record config of %s: %w", activity, err)
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"seckill/engine"
+	"seckill/internal/app/server"
+	"seckill/internal/config"
 	"seckill/internal/live/gate"
 	"seckill/internal/live/shardloop"
 	"seckill/internal/live/uidset"
@@ -33,6 +35,7 @@ type instance struct {
 	resv   map[string]*atomic.Pointer[uidset.Set]
 	rec    *auditlog.Recorder
 	clock  *clock
+	cfg    *config.Config
 }
 
 // clock is the simulated time in Unix nanoseconds; the loops read it once
@@ -101,7 +104,7 @@ func (in *instance) build(s *sale, key []byte) error {
 		shards[[2]string{act.ID, k.item.SKU}] = shard
 		loop := shardloop.New(shard, in.log, act.Queue, s.cfg.Server.BatchMax, in.clock.read)
 		in.loops = append(in.loops, loop)
-		in.routes = append(in.routes, gate.NewRoute(act, k.item, loop, in.resv[act.ID]))
+		in.routes = append(in.routes, gate.NewRoute(server.RouteSpec(act, k.item), loop, in.resv[act.ID]))
 	}
 	sum, err := replay.Rebuild(in.log, func(activity, sku string) *engine.Shard { return shards[[2]string{activity, sku}] })
 	if err != nil {
@@ -113,7 +116,8 @@ func (in *instance) build(s *sale, key []byte) error {
 	for _, l := range in.loops {
 		l.Recovered()
 	}
-	in.gate = gate.New(s.cfg, in.routes)
+	in.gate = gate.New(server.GateOptions(s.cfg), in.routes)
+	in.cfg = s.cfg
 	rec, err := auditlog.NewRecorder(in.log)
 	if err != nil {
 		return err
