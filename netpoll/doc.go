@@ -8,12 +8,20 @@
 // event loop and the shard goroutine hand back and forth:
 //
 //	reading ──Serve queues──▶ queued ──shard Reply──▶ replied ──Wake──▶ written, closed
-//	   │                        │
+//	   │                        │                        │
 //	   └──idle timeout/peer close──▶ closed (the later of close and reply frees the context)
+//
+// The reply path is one-way: the shard's Reply only stores its decision in
+// the context and wakes the event loop; the loop encodes it, releases the
+// uid's in-flight slot and writes, off the shard's serial path. An attempt
+// counts as queued until its answer is written (or its client has gone),
+// so Drain, which waits for that count to reach zero, loses no reply to the
+// Stop that follows (gnet runs Stop before queued low-priority wakes).
 //
 // Limits: a request head longer than the read limit gets 431; a connection
 // that has not completed its head within idle_timeout is closed (gnet has no
-// deadlines; a coarse timing wheel driven by OnTick does it); connections
+// deadlines; a timing wheel of 1/32 of the timeout per tick, driven by
+// OnTick, closes it within idle_timeout + 10 %); connections
 // beyond max_connections get an immediate busy and are closed, because gnet
 // stops its whole engine when accept(2) fails with EMFILE.
 //
@@ -22,5 +30,6 @@
 //	srv := netpoll.New(netpoll.Options{Addr: "tcp://0.0.0.0:8080", Gate: g, ...})
 //	go func() { errc <- srv.Run() }() // Run returning early is fatal for the caller
 //	...
+//	srv.Drain(ctx) // new requests get unavailable; queued ones are answered
 //	srv.Stop(ctx)
 package netpoll
