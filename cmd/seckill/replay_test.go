@@ -239,7 +239,8 @@ limit = "activity"
   stock = 100000
 `, addr, data))
 	srv := startChild(t, addr, cfg)
-	var stop atomic.Bool
+	var stop, killed atomic.Bool
+	var wonBeforeKill, refusedAfterKill atomic.Int64
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -247,14 +248,29 @@ limit = "activity"
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
 				uid, sku := uint64(g)<<32|uint64(i), []string{"x", "y"}[i%2]
-				httpget.Get(addr, fmt.Sprintf("/buy?sku=%s&uid=%d", sku, uid), 2*time.Second)
+				resp, err := httpget.Get(addr, fmt.Sprintf("/buy?sku=%s&uid=%d", sku, uid), 2*time.Second)
+				switch {
+				case err != nil && killed.Load():
+					refusedAfterKill.Add(1)
+				case err == nil && !killed.Load() && strings.Contains(string(resp.Body), `"won"`):
+					wonBeforeKill.Add(1)
+				}
 			}
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
 	srv.kill() // mid-sale, while buyers are still buying
+	killed.Store(true)
+	// Prove it: buyers had been winning, and their next attempts met a
+	// dead server.
+	for deadline := time.Now().Add(5 * time.Second); refusedAfterKill.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	stop.Store(true)
 	wg.Wait()
+	if wonBeforeKill.Load() == 0 || refusedAfterKill.Load() == 0 {
+		t.Fatalf("the kill did not hit a sale in progress: %d wins before it, %d attempts refused after it", wonBeforeKill.Load(), refusedAfterKill.Load())
+	}
 	code, out := replayChild(t, "-data", data)
 	if code != 0 {
 		t.Fatalf("audit after kill -9: exit %d\n%s\nserve log:\n%s", code, out, srv.logText())
