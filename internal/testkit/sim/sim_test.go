@@ -9,7 +9,8 @@ import (
 
 var (
 	seedFlag  = flag.Int64("seed", -1, "run only this seed (reproduces a failure)")
-	seedsFlag = flag.Int("seeds", 0, "how many seeds to run, from 1 (default: what CI runs)")
+	seedsFlag = flag.Int("seeds", 0, "how many seeds to run (default: what CI runs)")
+	firstFlag = flag.Int("first", 1, "the first seed of a -seeds run")
 	stepsFlag = flag.Int("steps", 0, "actions per seed (default DefaultSteps)")
 	traceFlag = flag.Bool("simlog", false, "print every event of the run (use with -seed)")
 )
@@ -38,8 +39,8 @@ func TestSimulation(t *testing.T) {
 		if *seedsFlag > 0 {
 			n = *seedsFlag
 		}
-		for s := 1; s <= n; s++ {
-			seeds = append(seeds, uint64(s))
+		for s := range n {
+			seeds = append(seeds, uint64(*firstFlag+s))
 		}
 	}
 	var total Stats
