@@ -1,6 +1,8 @@
 // Package push hands winners to the mall while the engine serves: the live
 // hand-off ([export] push_url) and `seckill export -push URL`, which
-// re-pushes failed or all records from a stopped engine's store. It is the
+// re-pushes failed or all records from a stopped engine's store. The
+// assembly (internal/app/server, cmd/seckill) builds its Options from the
+// [export] section, which bounds and defaults each setting. It is the
 // Notify system of the seed in small: every message is kept in the store
 // with a delivery state, sent with retries, parked after N failed attempts,
 // and re-pushed by hand once the receiver is fixed.
@@ -11,8 +13,13 @@
 // the store, POSTs it as a JSON array of export records (package export:
 // the same fields and the same idempotency_key, activity "/" sku "/" seq,
 // as the nightly file, so the mall can deduplicate across both), and
-// records the outcome. A 2xx answer means the mall took the whole batch;
-// any other status, a transport error or push_timeout means it took none.
+// records the outcome. Each batch is signed: header X-Seckill-Signature
+// "t=UNIX,v1=HEX", HEX the lowercase hex HMAC-SHA256 under Options.Secret
+// of UNIX "." body (Signature). A 2xx answer means the mall took the whole
+// batch; any other status — a 3xx included: redirects are never followed,
+// so signed winners go to the configured URL or nowhere — a transport
+// error or push_timeout means it took none. An https URL is checked against
+// the system roots or Options.CAFile.
 // A failed batch is retried after a wait drawn uniformly from [0,
 // min(push_backoff_max, push_backoff × 2^(attempt−1))) ("full jitter"). A
 // record that failed push_max_attempts POSTs is parked as failed and the
