@@ -23,11 +23,11 @@ for run in 1 2 3; do
 done
 echo "== export (docs/EXPORT.md, Export: records per second on 1,000,000 wins)"
 rm -rf "$work/ex1m" "$work/out" && cp -r "$work/big1m" "$work/ex1m" && mkdir -p "$work/out"
-for args in "-out $work/out/w1.jsonl.zst" "-out $work/out/w2.jsonl.zst" \
-	"-all -out $work/out/all.jsonl.zst" "-all -out $work/out/all.csv.zst" \
-	"-all -out $work/out/all.jsonl" "-all -out $work/out/all.csv"; do
+for args in "-out w1.jsonl.zst" "-out w2.jsonl.zst" \
+	"-all -out all.jsonl.zst" "-all -out all.csv.zst" \
+	"-all -out all.jsonl" "-all -out all.csv"; do
 	uptime
 	# shellcheck disable=SC2086
-	$t "$work/seckill" export -data "$work/ex1m" $args 2>&1
+	$t "$work/seckill" export -data "$work/ex1m" -dir "$work/out" $args 2>&1
 done
 ls -l "$work/out"
