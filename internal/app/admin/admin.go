@@ -9,6 +9,7 @@
 //	POST /admin/pause?activity=ID[&sku=SKU]    stop selling (answers unavailable)
 //	POST /admin/resume?activity=ID[&sku=SKU]
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
+//	GET  /admin/blocklist                      the blocklist in force, as PUT takes it
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
 //	POST /admin/export?out=NAME[&format=F][&all=1][&cursor=C]  export winners to NAME in [export] dir (see handoff.go)
 //	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
@@ -80,6 +81,7 @@ func Handler(e Engine, o Options) http.Handler {
 	mux.HandleFunc("POST /admin/pause", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, true) }))
 	mux.HandleFunc("POST /admin/resume", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) }))
 	mux.HandleFunc("PUT /admin/reservations", params(e, "activity", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) }))
+	mux.HandleFunc("GET /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { getBlocklist(w, e) }))
 	mux.HandleFunc("PUT /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) }))
 	debugRoutes(mux)
 	handoffRoutes(mux, e)
@@ -167,6 +169,15 @@ func putReservations(w http.ResponseWriter, r *http.Request, e Engine) {
 type blocklistBody struct {
 	UIDs  []uint64 `json:"uids"`
 	Addrs []string `json:"addrs"`
+}
+
+func getBlocklist(w http.ResponseWriter, e Engine) {
+	uids, addrs := e.Gate().Blocklist()
+	body := blocklistBody{UIDs: uids, Addrs: make([]string, len(addrs))}
+	for i, a := range addrs {
+		body.Addrs[i] = a.String()
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {

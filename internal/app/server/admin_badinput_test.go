@@ -186,6 +186,7 @@ end = "+1h"
 			{name: "not a uid", body: "1\nnot-a-uid\n", header: auth(nil), want: 400, says: "not-a-uid"},
 			{name: "sku is not a parameter here", target: "/admin/reservations?activity=adm&sku=p1", header: auth(nil), want: 400, says: `unknown parameter "sku"`},
 		}},
+		{"GET", "/admin/blocklist", "", []badCase{{name: "unknown parameter", target: "/admin/blocklist?uid=1", header: auth(nil), want: 400, says: `unknown parameter "uid"`}}},
 		{"PUT", "/admin/blocklist", `{"uids":[1,2],"addrs":["192.0.2.1"]}`, []badCase{
 			{name: "malformed JSON", body: `{"uids":[1,`, header: auth(nil), want: 400, says: "blocklist body"},
 			{name: "misspelt field", body: `{"uid":[1]}`, header: auth(nil), want: 400, says: `unknown field "uid"`},

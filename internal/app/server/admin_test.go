@@ -75,8 +75,11 @@ reservations_file = "reserved.txt"
 	if st, _ := admin("PUT", "/admin/reservations?activity=adm", "1\nnot-a-uid\n"); st != 400 {
 		t.Fatalf("bad reservation upload accepted: %d", st)
 	}
-	if st, _ := admin("PUT", "/admin/blocklist", `{"uids":[3]}`); st != 200 {
+	if st, _ := admin("PUT", "/admin/blocklist", `{"uids":[3],"addrs":["::ffff:192.0.2.9"]}`); st != 200 {
 		t.Fatal("blocklist")
+	}
+	if st, body := admin("GET", "/admin/blocklist", ""); st != 200 || body != `{"uids":[3],"addrs":["192.0.2.9"]}`+"\n" {
+		t.Fatalf("blocklist read back: %d %q", st, body)
 	}
 	if st, body := buy(3); st != 403 || !strings.Contains(body, "blocked") {
 		t.Fatalf("blocked uid: %d %s", st, body)
