@@ -36,6 +36,7 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	reloadOnHangup(ctx, srv, *configPath, logger)
 	return srv.Run(ctx, nil)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,10 @@ type Server struct {
 	audit auditState
 	// raiseFDLimit is raiseFDLimit (limits.go); a test injects its failure.
 	raiseFDLimit func() (uint64, error)
+	// reloadMu serializes Reload; fileCfg is the configuration file as
+	// last read (nil: cfg), what the next reload is compared with.
+	reloadMu sync.Mutex
+	fileCfg  *config.Config
 }
 
 // Open builds the engine for cfg and recovers its state from the store. It

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"seckill/internal/app/server"
+	"seckill/internal/config"
+)
+
+// reloadOnHangup makes SIGHUP re-read the config file at path and apply
+// what may change live (server.Reload), logging what was applied and every
+// refused change by its field, instead of ending the process as SIGHUP
+// does by default. It registers the signal before returning, so a SIGHUP
+// that arrives once serve has started never kills the engine. Without a
+// config file (the embedded demo) SIGHUP is ignored with a log line.
+func reloadOnHangup(ctx context.Context, srv *server.Server, path string, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				reload(srv, path, log)
+			}
+		}
+	}()
+}
+
+func reload(srv *server.Server, path string, log *slog.Logger) {
+	if path == "" {
+		log.Warn("SIGHUP: no config file to re-read (running the embedded demo config); nothing changed")
+		return
+	}
+	next, err := config.Load(path, time.Now())
+	if err != nil {
+		log.Error("SIGHUP: config file refused; nothing changed", "file", path, "err", err)
+		return
+	}
+	applied, err := srv.Reload(next)
+	if len(applied) > 0 {
+		log.Info("SIGHUP: applied", "file", path, "changes", applied)
+	}
+	if err != nil {
+		log.Warn("SIGHUP: changes refused; the engine runs on as before them", "file", path, "err", err)
+		return
+	}
+	if len(applied) == 0 {
+		log.Info("SIGHUP: config file re-read; nothing to change", "file", path)
+	}
+}
