@@ -23,7 +23,7 @@ func TestAnswers(t *testing.T) {
 		{"no uid", "GET /buy?sku=s1 HTTP/1.1\r\n\r\n", "400 Bad Request", "bad_request"},
 		{"post", "POST /buy?sku=s1&uid=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "405 Method Not Allowed", "method_not_allowed"},
 		{"garbage", "\x00\x01 nonsense\r\n\r\n", "400 Bad Request", "bad_request"},
-		{"head too large", "GET /buy?sku=s1&uid=1 HTTP/1.1\r\nX: " + strings.Repeat("a", 2000) + "\r\n\r\n", "431 Request Header Fields Too Large", "header_too_large"},
+		{"head too large", "GET /buy?sku=s1&uid=1 HTTP/1.1\r\nX: " + strings.Repeat("a", 9000) + "\r\n\r\n", "431 Request Header Fields Too Large", "header_too_large"},
 	}
 	for _, c := range cases {
 		conn := r.dial(t)

@@ -69,7 +69,8 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	r.srv = New(Options{
 		Addr:           "tcp://" + r.addr,
 		Gate:           g,
-		MaxHeadBytes:   1024,
+		ReadBuffer:     1024,
+		MaxHeadBytes:   8192,
 		IdleTimeout:    o.idle,
 		MaxConnections: o.maxConns,
 		Logger:         slog.New(slog.DiscardHandler),

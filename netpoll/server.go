@@ -71,6 +71,14 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	// Zero limits mean httpmin's defaults; gnet would otherwise read into a
+	// buffer of no size.
+	if opts.ReadBuffer <= 0 {
+		opts.ReadBuffer = httpmin.ReadBufferBytes
+	}
+	if opts.MaxHeadBytes <= 0 {
+		opts.MaxHeadBytes = httpmin.DefaultMaxHeadBytes
+	}
 	busy := floorResponse
 	if opts.Gate != nil {
 		busy = opts.Gate.BusyResponse()
