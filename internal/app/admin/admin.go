@@ -171,6 +171,13 @@ type blocklistBody struct {
 	Addrs []string `json:"addrs"`
 }
 
+// BlocklistKeeper is what an engine that keeps the blocklist in its store
+// adds to Engine: SetBlocklist stores the list durably before it is in
+// force, so a 200 means it survives a restart.
+type BlocklistKeeper interface {
+	SetBlocklist(uids []uint64, addrs []netip.Addr) error
+}
+
 func getBlocklist(w http.ResponseWriter, e Engine) {
 	uids, addrs := e.Gate().Blocklist()
 	body := blocklistBody{UIDs: uids, Addrs: make([]string, len(addrs))}
@@ -201,7 +208,14 @@ func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {
 		}
 		addrs = append(addrs, a)
 	}
-	e.Gate().SetBlocklist(body.UIDs, addrs)
+	if k, ok := e.(BlocklistKeeper); ok {
+		if err := k.SetBlocklist(body.UIDs, addrs); err != nil {
+			errorf(w, http.StatusInternalServerError, "blocklist not changed: %v", err)
+			return
+		}
+	} else {
+		e.Gate().SetBlocklist(body.UIDs, addrs)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"uids": len(body.UIDs), "addrs": len(addrs)})
 }
 

@@ -11,7 +11,7 @@ import (
 
 // Reload applies, while serving, what may change live between the
 // configuration the engine runs and next, a fresh read of its file
-// (SIGHUP): today the [blocklist]. Every other difference is refused and
+// (SIGHUP): today the [blocklist], stored like the admin API's. Every other difference is refused and
 // listed, each naming its field, in the returned Problems error (wrapping
 // config.ErrInvalid); the changes that may be made are made even so, and
 // are listed in applied. Reloads are serialized.
@@ -31,8 +31,11 @@ func (s *Server) Reload(next *config.Config) (applied []string, err error) {
 		}
 	}
 	if !slices.Equal(prev.Blocklist.UIDs, next.Blocklist.UIDs) || !slices.Equal(prev.Blocklist.Addrs, next.Blocklist.Addrs) {
-		s.gate.SetBlocklist(next.Blocklist.UIDs, next.Blocklist.ParsedAddrs)
-		applied = append(applied, "blocklist")
+		if err := s.SetBlocklistFromFile(next.Blocklist); err != nil {
+			refuse("blocklist", err.Error())
+		} else {
+			applied = append(applied, "blocklist")
+		}
 	}
 	for _, p := range diffActivities(prev.Activities, next.Activities) {
 		refuse(p.Field, p.Message)
@@ -40,7 +43,9 @@ func (s *Server) Reload(next *config.Config) (applied []string, err error) {
 	// The refused changes are not in force, so the next reload compares
 	// with the file as it was, plus what was applied.
 	merged := *prev
-	merged.Blocklist = next.Blocklist
+	if slices.Contains(applied, "blocklist") {
+		merged.Blocklist = next.Blocklist
+	}
 	s.fileCfg = &merged
 	if len(refused) > 0 {
 		return applied, refused

@@ -44,6 +44,8 @@ type Server struct {
 	// last read (nil: cfg), what the next reload is compared with.
 	reloadMu sync.Mutex
 	fileCfg  *config.Config
+	// blocklist keeps the blocklist in the store (blocklist.go).
+	blocklist blocklistState
 }
 
 // Open builds the engine for cfg and recovers its state from the store. It
@@ -135,6 +137,9 @@ func (s *Server) build() error {
 	}
 	s.log.Info("recovered", "wins", sum.Wins, "shards", len(s.loops), "took", time.Since(start))
 	s.gate = gate.New(GateOptions(s.cfg), s.routes)
+	if err := s.restoreBlocklist(); err != nil {
+		return err
+	}
 	return s.recordConfigs()
 }
 
