@@ -48,6 +48,7 @@ func startSeckill(t *testing.T, items string, extra string) string {
 [server]
 listen = "` + addr + `"
 data_dir = "` + filepath.Join(dir, "data") + `"
+drain_delay = "0s"
 retry_after = "100ms"
 [auth]
 mode = "hmac"

@@ -105,7 +105,7 @@ func (x *connCtx) writeReply(c gnet.Conn) gnet.Action {
 // abandon ends a queued attempt whose answer can no longer be written, and
 // frees the context.
 func (x *connCtx) abandon() {
-	x.srv.gate.Forget(&x.pending)
+	x.srv.gate.Forget(&x.pending, &x.decision)
 	x.srv.queued.Add(-1)
 	x.free()
 }

@@ -115,7 +115,7 @@ func (s *Server) Run() error {
 		gnet.WithWriteBufferCap(replyBufferBytes),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTicker(true),
-		gnet.WithLogLevel(gnetLogLevel),
+		gnet.WithLogger(gnetLogger{s.log}),
 	)
 	if s.bootErr != nil {
 		return s.bootErr
@@ -258,7 +258,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	bp := replyPool.Get().(*[]byte)
 	if s.draining.Load() {
 		s.queued.Add(-1)
-		return s.write(c, bp, s.gate.Refuse(gate.RefuseDraining, false, req.Origin(), (*bp)[:0]))
+		return s.write(c, bp, s.gate.ServeDraining(req, (*bp)[:0]))
 	}
 	x.state.Store(stateQueued) // before Serve: the reply may arrive before Serve returns
 	resp, queued := s.gate.Serve(req, x.client, time.Now().UnixNano(), x, &x.pending, (*bp)[:0])
@@ -315,3 +315,7 @@ func drainSocket(c gnet.Conn) {
 	var scratch [2048]byte
 	_, _ = unix.Read(c.Fd(), scratch[:])
 }
+
+// Conns returns the connections open now and those refused over
+// max_connections since start, for the operator's metrics.
+func (s *Server) Conns() (open, refused int64) { return s.open.Load(), s.refused.Load() }

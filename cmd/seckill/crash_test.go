@@ -40,6 +40,7 @@ func TestKillMidSale(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = %q

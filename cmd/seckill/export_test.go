@@ -221,6 +221,7 @@ func TestExportWhileServing(t *testing.T) {
 listen = %q
 admin_listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [export]

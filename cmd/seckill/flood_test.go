@@ -32,6 +32,7 @@ func TestConnectionFlood(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 idle_timeout = "2s"
 [auth]
 mode = "none"

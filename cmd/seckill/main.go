@@ -1,12 +1,13 @@
 // Command seckill runs the flash-sale engine and its tools.
 //
-//	seckill serve [-config FILE] [-front-end netpoll|nethttp|floor]
+//	seckill serve [-config FILE] [-front-end netpoll|nethttp|floor] [-log-format text|json] [-log-level L]
 //	                                      run the engine (embedded demo config without -config)
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
 //	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
 //	seckill export -data DIR -out FILE    winners as JSON Lines or CSV (.zst: zstd), incremental
 //	seckill export -data DIR -push URL    re-push failed (or -all) records to the mall
+//	seckill version                       module version and VCS revision of this binary
 //
 // Run a subcommand with -h for its flags.
 package main
@@ -31,6 +32,9 @@ func main() {
 		os.Exit(runReplay(os.Args[2:], os.Stdout, os.Stderr))
 	case "export":
 		err = exportCmd(os.Args[2:], os.Stdout, os.Stderr)
+	case "version", "-version", "--version":
+		printVersion(os.Stdout)
+		return
 	case "-h", "-help", "--help", "help":
 		usage()
 		return
@@ -47,10 +51,11 @@ func main() {
 
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
-  seckill serve [-config FILE] [-front-end netpoll|nethttp|floor]
+  seckill serve [-config FILE] [-front-end netpoll|nethttp|floor] [-log-format text|json] [-log-level L]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
   seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
   seckill export [-config FILE] [-data DIR] [-dir DIR] -out NAME [-format jsonl|csv] [-all | -cursor NAME]
   seckill export [-config FILE] [-data DIR] -push URL [-all]
+  seckill version
 `)
 }

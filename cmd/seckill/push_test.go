@@ -253,6 +253,7 @@ func TestPushAcrossKill(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [export]
@@ -331,6 +332,7 @@ func TestRepushFromStoppedEngine(t *testing.T) {
 	cfg := writeConfig(t, dir, fmt.Sprintf(`
 [server]
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [export]

@@ -223,6 +223,7 @@ func TestReplayAfterKill(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]

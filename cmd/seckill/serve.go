@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,9 +16,14 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	configPath := fs.String("config", "", "TOML configuration `file`; without it, the embedded demo config")
 	frontEnd := fs.String("front-end", "", "override server.front_end: `netpoll`, nethttp or floor (the latter two for benchmarks)")
+	var lf logFlags
+	lf.register(fs)
 	fs.Parse(args)
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger, err := lf.newLogger(os.Stderr)
+	if err != nil {
+		return err
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err

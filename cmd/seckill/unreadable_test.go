@@ -25,6 +25,7 @@ func TestUnreadableStoreRefusesToServe(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]

@@ -35,6 +35,7 @@ type Server struct {
 	BatchMax        int           `toml:"batch_max"`        // most attempts a shard steps per group commit
 	PerAddrPerSec   int           `toml:"per_addr_per_sec"` // attempts per client IP per second; 0 = no limit
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"` // how long a graceful stop may drain
+	DrainDelay      time.Duration `toml:"drain_delay"`      // /healthz says draining this long before the listener closes; "0s" = off
 	RetryAfter      time.Duration `toml:"retry_after"`      // what a busy reply tells clients to wait
 	FrontEnd        string        `toml:"front_end"`        // "netpoll", "nethttp" or "floor"
 	MaxHeadBytes    int           `toml:"max_head_bytes"`   // longest head streamed through read_buffer; longer gets 431
@@ -44,6 +45,8 @@ type Server struct {
 
 	// ParsedTrustedProxies is TrustedProxies parsed, masked and unmapped.
 	ParsedTrustedProxies []netip.Prefix `toml:"-"`
+
+	drainDelayOff bool // drain_delay was written as zero: no delay, not the default
 }
 
 // Admin configures who may use the admin API (package admin): the bearer

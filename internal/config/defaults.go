@@ -40,6 +40,14 @@ const (
 	// DefaultShutdownTimeout gives in-flight group commits and replies time to
 	// drain before the process exits.
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultDrainDelay is how long /healthz answers 503 draining, while
+	// buys are still served, before the listener closes on a shutdown: a
+	// load balancer that checks every 2 s and takes a target out after 2
+	// failures (AWS NLB's fastest setting is 2 × 5 s; HAProxy's default
+	// "inter 2s fall 3" is 6 s) has stopped sending new buyers by then, for
+	// most; set it to interval × threshold + 1 s for yours. Longer delays
+	// slow every deploy, and this engine's restarts are rare in a sale.
+	DefaultDrainDelay = 5 * time.Second
 	// DefaultRetryAfter spreads retries of refused ("busy") attempts over a
 	// second instead of letting them return at once.
 	DefaultRetryAfter = time.Second
@@ -105,6 +113,9 @@ func (c *Config) EnsureDefaults() {
 	setInt(&s.BatchMax, DefaultBatchMax)
 	setDuration(&s.ShutdownTimeout, DefaultShutdownTimeout)
 	setDuration(&s.RetryAfter, DefaultRetryAfter)
+	if !s.drainDelayOff {
+		setDuration(&s.DrainDelay, DefaultDrainDelay)
+	}
 	setString(&s.FrontEnd, DefaultFrontEnd)
 
 	if len(c.Admin.TokenBytes) == 0 && c.Admin.Token != "" {

@@ -40,6 +40,7 @@ func Parse(data []byte, baseDir string, now time.Time) (*Config, error) {
 		return nil, decodeError(err)
 	}
 	c.reportUnknownKeys(meta.Undecoded())
+	c.Server.drainDelayOff = meta.IsDefined("server", "drain_delay") && c.Server.DrainDelay == 0
 	c.resolve(baseDir, now)
 	c.EnsureDefaults()
 	if err := c.Validate(); err != nil {

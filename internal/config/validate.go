@@ -18,6 +18,7 @@ const (
 	MaxBatchMax        = 1 << 16             // a larger batch delays its first reply by its last fsync
 	MaxShutdownTimeout = 10 * time.Minute    // longer than an orchestrator usually waits
 	MaxRetryAfter      = time.Hour           // a longer wait outlasts most sales
+	MaxDrainDelay      = 5 * time.Minute     // no load balancer needs longer to notice; a deploy would stall
 	MaxTokenMaxTTL     = 30 * 24 * time.Hour // a token living longer is a credential, not a ticket
 	MaxQueue           = 1 << 20             // a deeper inbox only makes buyers wait for "sold out"
 	MaxStock           = 100_000_000         // a larger figure is surely a typo
@@ -94,6 +95,9 @@ func (s *Server) validate(l *problemList) {
 	}
 	checkDuration(l, "server.shutdown_timeout", s.ShutdownTimeout, MaxShutdownTimeout)
 	checkDuration(l, "server.retry_after", s.RetryAfter, MaxRetryAfter)
+	if s.DrainDelay < 0 || s.DrainDelay > MaxDrainDelay {
+		l.add("server.drain_delay", "%v is outside [0, %v]", s.DrainDelay, MaxDrainDelay)
+	}
 	switch s.FrontEnd {
 	case FrontEndNetpoll, FrontEndNetHTTP, FrontEndFloor:
 	default:

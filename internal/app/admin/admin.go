@@ -16,6 +16,8 @@
 //	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
 //	GET  /debug/pprof/...                      Go's profiler (net/http/pprof)
 //	GET  /?token=TOKEN                         opens a read-only dashboard session (cookie)
+//	GET  /metrics                              Prometheus metrics (package observe, through Options.Pages)
+//	GET  /, GET /admin/dashboard               the live dashboard and its JSON (package observe)
 package admin
 
 import (

@@ -17,6 +17,7 @@ const answersConfig = `
 [server]
 listen = "LISTEN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "` + testSecret + `"

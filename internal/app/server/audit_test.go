@@ -29,6 +29,7 @@ func TestAuditRecordsOfAServedSale(t *testing.T) {
 listen = "LISTEN"
 admin_listen = "ADMIN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "` + testSecret + `"

@@ -45,6 +45,28 @@ func startServer(t *testing.T, cfgText string, dir string) (string, func()) {
 // look at its state.
 func startEngine(t *testing.T, cfgText string, dir string) (*Server, string, func()) {
 	t.Helper()
+	r := launch(t, cfgText, dir, wal.Options{})
+	return r.srv, r.addr, func() {
+		r.cancel()
+		if err := <-r.done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}
+}
+
+// running is a server started by launch: cancel begins its shutdown, done
+// yields Run's error once it has stopped.
+type running struct {
+	addr   string
+	srv    *Server
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// launch runs a server for cfgText (LISTEN and DATADIR replaced) over a
+// store opened with storeOpts, and waits until it serves.
+func launch(t *testing.T, cfgText string, dir string, storeOpts wal.Options) *running {
+	t.Helper()
 	addr := freeAddr(t)
 	cfgText = strings.ReplaceAll(cfgText, "LISTEN", addr)
 	cfgText = strings.ReplaceAll(cfgText, "DATADIR", filepath.Join(dir, "data"))
@@ -52,25 +74,22 @@ func startEngine(t *testing.T, cfgText string, dir string) (*Server, string, fun
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	srv, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	storeOpts.Logger = pebbleLogger{log}
+	srv, err := openWith(cfg, log, storeOpts)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, func(string) { close(ready) }) }()
+	r := &running{addr: addr, srv: srv, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- srv.Run(ctx, func(string) { close(ready) }) }()
 	select {
 	case <-ready:
-	case err := <-done:
+	case err := <-r.done:
 		t.Fatalf("run: %v", err)
 	}
-	return srv, addr, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}
+	return r
 }
 
 const e2eConfig = `

@@ -76,6 +76,7 @@ func TestHandOffWhileServing(t *testing.T) {
 listen = "LISTEN"
 admin_listen = "ADMIN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "` + testSecret + `"

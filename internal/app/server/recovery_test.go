@@ -23,6 +23,7 @@ const recoveryConfig = `
 [server]
 listen = "LISTEN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]

@@ -14,6 +14,7 @@ import (
 
 	"seckill/engine"
 	"seckill/internal/app/admin"
+	"seckill/internal/app/observe"
 	"seckill/internal/config"
 	"seckill/internal/live/gate"
 	"seckill/internal/live/shardloop"
@@ -46,18 +47,27 @@ type Server struct {
 	fileCfg  *config.Config
 	// blocklist keeps the blocklist in the store (blocklist.go).
 	blocklist blocklistState
+	// watcher samples the engine for the operator (observe.go).
+	watcher     *observe.Watcher
+	stopWatcher context.CancelFunc
 }
 
 // Open builds the engine for cfg and recovers its state from the store. It
 // does not serve yet; Run does.
 func Open(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	return openWith(cfg, log, wal.Options{Logger: pebbleLogger{log}})
+}
+
+// openWith is Open over a store opened with storeOpts; tests inject file
+// system faults through it.
+func openWith(cfg *config.Config, log *slog.Logger, storeOpts wal.Options) (*Server, error) {
 	if cfg.Auth.Mode == "none" {
 		log.Warn("AUTH MODE IS \"none\": THE uid PARAMETER IS TRUSTED AS IT COMES. ANYONE CAN BUY FOR ANYONE. DEMO ONLY — NEVER IN PRODUCTION.")
 	}
 	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: create data_dir: %w", err)
 	}
-	store, err := wal.Open(cfg.Server.DataDir, wal.Options{})
+	store, err := wal.Open(cfg.Server.DataDir, storeOpts)
 	if err != nil {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
@@ -185,6 +195,7 @@ func (s *Server) start(ready func(addr string)) (<-chan error, error) {
 		maxConns = maxConnectionsFor(fdLimit)
 	}
 	s.front = s.newFrontEnd(maxConns)
+	s.startWatcher()
 	if err := s.startAdmin(); err != nil {
 		return nil, err
 	}
@@ -219,7 +230,17 @@ func (s *Server) abortStart() error {
 	return errors.Join(errs...)
 }
 
+// /healthz says draining at once while buys are still served for
+// drain_delay, so load balancers move buyers elsewhere first.
 func (s *Server) shutdown(frontRunning bool, runErr <-chan error) error {
+	s.gate.SetDraining()
+	if d := s.cfg.Server.DrainDelay; frontRunning && d > 0 {
+		s.log.Info("draining: /healthz answers 503 while buys are still served", "drain_delay", d)
+		time.Sleep(d)
+	}
+	if s.stopWatcher != nil {
+		defer s.stopWatcher()
+	}
 	s.log.Info("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
 	defer cancel()
@@ -274,7 +295,7 @@ func (s *Server) startAdmin() error {
 		l.Close()
 		return fmt.Errorf("server: %w", err)
 	}
-	h := admin.Handler(s, admin.Options{Token: token, Addr: l.Addr().String(), Hosts: s.cfg.Admin.Hosts, Log: s.log})
+	h := admin.Handler(s, admin.Options{Token: token, Addr: l.Addr().String(), Hosts: s.cfg.Admin.Hosts, Log: s.log, Pages: observe.Pages(s.watcher)})
 	s.admin = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: adminReadTimeout}
 	go func() {
 		if err := s.admin.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

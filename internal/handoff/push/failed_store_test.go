@@ -3,44 +3,28 @@ package push
 import (
 	"context"
 	"errors"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"seckill/engine"
+	"seckill/internal/testkit/waltest"
 	"seckill/wal"
 )
-
-// walFaults fails writes and syncs of Pebble's WAL files while on.
-type walFaults struct{ on atomic.Bool }
-
-func (f *walFaults) String() string { return "walFaults" }
-func (f *walFaults) MaybeError(op errorfs.Op) error {
-	if !f.on.Load() || !strings.HasSuffix(op.Path, ".log") {
-		return nil
-	}
-	switch op.Kind {
-	case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
-		return errorfs.ErrInjected
-	}
-	return nil
-}
 
 // TestFailedStoreStopsPush checks that once the store failed (the engine
 // answers unavailable) the pusher sends nothing: no delivery could be
 // recorded, so it would only resend the same batch.
 func TestFailedStoreStopsPush(t *testing.T) {
-	faults := &walFaults{}
+	faults := &waltest.WALFaults{}
 	l, err := wal.Open(t.TempDir(), wal.Options{FS: errorfs.Wrap(vfs.Default, faults)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	fill(t, l, "a", 30, "s1")
-	faults.on.Store(true)
+	faults.On.Store(true)
 	if err := l.AppendWins([]engine.Win{{Activity: "a", SKU: "s2", Seq: 1}}); err == nil {
 		t.Fatal("the injected fault did not fail the store")
 	}

@@ -20,5 +20,5 @@
 //	// replier.Reply(d), on the shard's goroutine: keep *d, wake the front end.
 //	// Then, on the front end's goroutine:
 //	out := g.Answer(&p, &kept, buf[:0]) // write out and close
-//	// or, if the client left meanwhile: g.Forget(&p)
+//	// or, if the client left meanwhile: g.Forget(&p, d)
 package gate

@@ -206,10 +206,6 @@ func stockBody(out []byte, r *Route, now int64) []byte {
 	return j.finish(out, 200, nil)
 }
 
-func healthz(out []byte) []byte {
-	return httpmin.AppendResponse(out, 200, nil, []byte(`{"status":"ok"}`))
-}
-
 func notFound(out []byte) []byte {
 	return httpmin.AppendResponse(out, 404, nil, []byte(`{"result":"not_found"}`))
 }

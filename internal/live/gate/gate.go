@@ -3,6 +3,7 @@ package gate
 import (
 	"bytes"
 	"net/netip"
+	"seckill/internal/live/meter"
 	"slices"
 	"strconv"
 	"sync"
@@ -48,6 +49,9 @@ type Gate struct {
 	cors          corsOrigins
 	proxies       *Proxies
 	maxNameBytes  int
+
+	unroutedAttempts meter.Results
+	draining         atomic.Bool // see SetDraining
 }
 
 type blocklist struct {
@@ -120,10 +124,11 @@ func (g *Gate) Routes() []*Route { return g.all }
 // Pending remembers what a queued request asked, so that its answer can be
 // encoded when the shard's decision arrives.
 type Pending struct {
-	route *Route
-	uid   uint64
-	kind  engine.Kind
-	cors  int // the number of the request's allowed Origin, or noCORS
+	route         *Route
+	uid           uint64
+	kind          engine.Kind
+	startUnixNano int64 // when the gate took the request, for the won latency
+	cors          int   // the number of the request's allowed Origin, or noCORS
 }
 
 var (
@@ -137,7 +142,7 @@ var (
 // response to out and returns it with queued false, or hands the attempt to
 // a shard and returns queued true; the shard then calls to.Reply(d), and the
 // front end, back on its own goroutine, encodes the answer with
-// Answer(p, d, ...), or calls Forget(p) when the client left. client is the
+// Answer(p, d, ...), or calls Forget(p, d) when the client left. client is the
 // peer's address (or the one its trusted balancer's PROXY header named),
 // nowUnixNano the current time. A request from a listed Origin gets that
 // origin's CORS lines, whatever the answer, so the page can read it.
@@ -162,7 +167,7 @@ func (g *Gate) route(req *httpmin.Request, client netip.Addr, nowUnixNano int64,
 	case bytes.Equal(path, pathStock):
 		return g.stock(req, nowUnixNano, out), false
 	case bytes.Equal(path, pathHealthz):
-		return healthz(out), false
+		return g.healthz(out), false
 	}
 	return notFound(out), false
 }
@@ -172,41 +177,41 @@ func (g *Gate) route(req *httpmin.Request, client netip.Addr, nowUnixNano int64,
 func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	sku, ok := req.Query("sku")
 	if !ok || !g.validSKU(sku) {
-		return simple(out, engine.BadRequest), false
+		return g.unrouted(out, kind, engine.BadRequest), false
 	}
 	r := g.routes.find(sku, now)
 	if r == nil {
-		return simple(out, engine.UnknownSKU), false
+		return g.unrouted(out, kind, engine.UnknownSKU), false
 	}
 	uid, refused := g.authenticate(req, now)
 	if refused != nil {
-		return refused.encode(out), false
+		return refused.encode(out), false // not an engine result: not counted per route
 	}
 	client, ok = req.ForwardedClient(client.Unmap(), g.proxies)
 	if !ok {
-		return simple(out, engine.BadRequest), false // a trusted proxy's list we cannot read
+		return g.counted(r, kind, engine.BadRequest, simple(out, engine.BadRequest)) // a trusted proxy's list we cannot read
 	}
 	if bl := g.blocked.Load(); bl != nil {
 		_, u := bl.uids[uid]
 		_, a := bl.addrs[client]
 		if u || a {
-			return simple(out, engine.Blocked), false
+			return g.counted(r, kind, engine.Blocked, simple(out, engine.Blocked))
 		}
 	}
 	if g.perAddrPerSec > 0 && !g.addrRate.allow(client.As16(), now/1e9, g.perAddrPerSec) {
-		return g.busy(out, g.retryMs), false
+		return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 	}
 	pub := r.Loop.Public()
 	if kind == engine.Buy {
 		if now < r.StartUnixNano {
-			return notStarted(out, r, now), false
+			return g.counted(r, kind, engine.NotStarted, notStarted(out, r, now))
 		}
 		if now >= r.EndUnixNano {
-			return withSKU(out, engine.Ended, r), false
+			return g.counted(r, kind, engine.Ended, withSKU(out, engine.Ended, r))
 		}
 	}
 	if r.paused.Load() || pub.Failed() {
-		return simple(out, engine.Unavailable), false
+		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
 	}
 	if pub.SoldOut() {
 		// The winner table is frozen once sold out: answer from it here and
@@ -215,33 +220,33 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		switch {
 		case won && kind == engine.Buy:
 			d.Result = engine.AlreadyWon
-			return g.encode(out, r, uid, &d), false
+			return g.counted(r, kind, engine.AlreadyWon, g.encode(out, r, uid, &d))
 		case kind == engine.Buy:
-			return soldOut(out, r), false
+			return g.counted(r, kind, engine.SoldOut, soldOut(out, r))
 		}
 		return g.encode(out, r, uid, &d), false
 	}
 	if kind == engine.Buy {
 		if r.Captcha && !g.captchaOK(req, uid, now) {
-			return simple(out, engine.CaptchaRequired), false
+			return g.counted(r, kind, engine.CaptchaRequired, simple(out, engine.CaptchaRequired))
 		}
 		if r.Reserved != nil {
 			if set := r.Reserved.Load(); set == nil || !set.Contains(uid) {
-				return simple(out, engine.NotReserved), false
+				return g.counted(r, kind, engine.NotReserved, simple(out, engine.NotReserved))
 			}
 		}
 		if r.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(r.AdmitPerSec)) {
-			return g.busy(out, g.retryMs), false
+			return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 		}
 	}
 	if !g.inflight.acquire(uid) {
-		return g.busy(out, g.retryMs), false
+		return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 	}
-	*p = Pending{route: r, uid: uid, kind: kind, cors: p.cors}
+	*p = Pending{route: r, uid: uid, kind: kind, cors: p.cors, startUnixNano: now}
 	task := shardloop.Task{Attempt: engine.Attempt{Kind: kind, UID: uid, Client: client}, To: to}
 	if !r.Loop.Offer(task) {
 		g.inflight.release(uid)
-		return g.busy(out, g.retryMs), false
+		return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 	}
 	return out, true
 }
@@ -250,7 +255,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 // uid's in-flight attempt. Front ends call it on their own goroutine, not
 // the shard's, so that encoding does not lengthen the per-SKU serial path.
 func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
-	g.inflight.release(p.uid)
+	g.settle(p, d)
 	start := len(out)
 	if p.kind == engine.Lookup && d.Result == engine.None {
 		out = simple(out, engine.None)
@@ -262,7 +267,41 @@ func (g *Gate) Answer(p *Pending, d *engine.Decision, out []byte) []byte {
 
 // Forget ends the uid's in-flight attempt of a queued request whose answer
 // will never be written, because its client left before the shard replied.
-func (g *Gate) Forget(p *Pending) { g.inflight.release(p.uid) }
+func (g *Gate) Forget(p *Pending, d *engine.Decision) { g.settle(p, d) }
+
+// settle ends a queued attempt: it releases the uid and counts a /buy by
+// result, observing a won one's latency from the request to now — after its
+// commit — whether or not its client is still there to be told.
+func (g *Gate) settle(p *Pending, d *engine.Decision) {
+	g.inflight.release(p.uid)
+	if p.kind == engine.Buy {
+		p.route.Attempts.Add(d.Result)
+		if d.Result == engine.Won {
+			p.route.WonLatency.Observe(uint64(max(0, time.Now().UnixNano()-p.startUnixNano)))
+		}
+	}
+}
+
+// counted returns a /buy's answer out, counting it on r by result res;
+// answers to other requests pass uncounted.
+func (g *Gate) counted(r *Route, kind engine.Kind, res engine.Result, out []byte) ([]byte, bool) {
+	if kind == engine.Buy {
+		r.Attempts.Add(res)
+	}
+	return out, false
+}
+
+// unrouted answers a request that names no route, counting a /buy.
+func (g *Gate) unrouted(out []byte, kind engine.Kind, res engine.Result) []byte {
+	if kind == engine.Buy {
+		g.unroutedAttempts.Add(res)
+	}
+	return simple(out, res)
+}
+
+// UnroutedAttempts counts the /buy attempts refused before a route was
+// found (bad_request, unknown_sku), by result.
+func (g *Gate) UnroutedAttempts() *meter.Results { return &g.unroutedAttempts }
 
 // authenticate returns the caller's uid, or the refusal that answers it.
 func (g *Gate) authenticate(req *httpmin.Request, now int64) (uint64, *refusal) {

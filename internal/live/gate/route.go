@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"seckill/internal/live/meter"
 	"sync/atomic"
 
 	"seckill/engine"
@@ -31,6 +32,11 @@ type Route struct {
 	// Reserved is the activity's current reservation set when it requires
 	// one (nil otherwise); the admin API may swap it while serving.
 	Reserved *atomic.Pointer[uidset.Set]
+	// Attempts counts this route's /buy attempts by result, and
+	// WonLatency how long each won one took from the gate taking the
+	// request to its reply being ready, the commit's fsync included.
+	Attempts   meter.Results
+	WonLatency meter.Histogram
 
 	admit  perSecond
 	paused atomic.Bool
@@ -38,7 +44,9 @@ type Route struct {
 
 // NewRoute describes one shard to the gate.
 func NewRoute(spec RouteSpec, loop *shardloop.Loop, reserved *atomic.Pointer[uidset.Set]) *Route {
-	return &Route{RouteSpec: spec, Loop: loop, Reserved: reserved}
+	r := &Route{RouteSpec: spec, Loop: loop, Reserved: reserved}
+	r.WonLatency.Init(meter.LatencyShift)
+	return r
 }
 
 // SetPaused stops or resumes selling this SKU; paused SKUs answer

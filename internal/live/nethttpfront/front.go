@@ -99,3 +99,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Conns returns the connections open now and those refused over
+// max_connections since start, for the operator's metrics.
+func (s *Server) Conns() (open, refused int64) { return s.open.Load(), s.refused.Load() }

@@ -74,7 +74,7 @@ func (s *Server) serve(x *exchange, r *http.Request) ([]byte, bool) {
 	s.queued.Add(1)
 	if s.draining.Load() {
 		s.queued.Add(-1)
-		return s.gate.Refuse(gate.RefuseDraining, false, x.req.Origin(), x.out[:0]), false
+		return s.gate.ServeDraining(&x.req, x.out[:0]), false
 	}
 	resp, queued := s.gate.Serve(&x.req, clientAddr(r), time.Now().UnixNano(), x, &x.pending, x.out[:0])
 	if !queued {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"seckill/engine"
+	"seckill/internal/live/meter"
 )
 
 // Replier receives a shard's decision for a task it offered, exactly once
@@ -55,6 +56,16 @@ type Loop struct {
 	wins      []engine.Win
 
 	durableSignal chan<- struct{} // see OnDurable; nil = none
+
+	meters Meters
+}
+
+// Meters are what a loop measures of its own work, for the operator.
+type Meters struct {
+	// Batch counts the attempts of each batch the loop stepped.
+	Batch meter.Histogram
+	// Commit is how long each AppendWins took, in nanoseconds.
+	Commit meter.Histogram
 }
 
 // New returns a loop for shard with an inbox of queueLen tasks and at most
@@ -72,9 +83,17 @@ func New(shard *engine.Shard, store Store, queueLen, batchMax int, clock func() 
 		decisions: make([]engine.Decision, 0, batchMax),
 		wins:      make([]engine.Win, 0, batchMax),
 	}
+	l.meters.Batch.Init(0)
+	l.meters.Commit.Init(meter.LatencyShift)
 	l.publish()
 	return l
 }
+
+// Meters returns the loop's histograms; read them from any goroutine.
+func (l *Loop) Meters() *Meters { return &l.meters }
+
+// QueueLen is how many attempts wait in the inbox now.
+func (l *Loop) QueueLen() int { return len(l.inbox) }
 
 // Public is the shard's state for the front end's cheap checks.
 func (l *Loop) Public() *Public { return &l.pub }
@@ -175,8 +194,12 @@ func (l *Loop) step() {
 		l.decisions = append(l.decisions, d)
 	}
 	failed := false
+	l.meters.Batch.Observe(uint64(len(l.batch)))
 	if len(l.wins) > 0 {
-		if err := l.store.AppendWins(l.wins); err != nil {
+		begin := l.clock()
+		err := l.store.AppendWins(l.wins)
+		l.meters.Commit.Observe(uint64(max(0, l.clock()-begin)))
+		if err != nil {
 			l.shard.Fail()
 			l.pub.set(flagFailed)
 			failed = true

@@ -6,9 +6,12 @@ package waltest
 
 import (
 	"encoding/binary"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"seckill/engine"
 	"seckill/wal"
@@ -139,4 +142,23 @@ func (s *Store) DeleteMetaPrefix(prefix string) {
 	if err := s.db.DeleteRange(lo, hi, pebble.Sync); err != nil {
 		s.t.Fatalf("waltest: delete range %q: %v", prefix, err)
 	}
+}
+
+// WALFaults fails writes and syncs of Pebble's WAL files while On: wrap
+// the store's file system with errorfs.Wrap(vfs.Default, faults) to make a
+// Log's commits fail the way a full or dying disk makes them fail.
+type WALFaults struct{ On atomic.Bool }
+
+func (f *WALFaults) String() string { return "WALFaults" }
+
+// MaybeError is errorfs.Injector's hook.
+func (f *WALFaults) MaybeError(op errorfs.Op) error {
+	if !f.On.Load() || !strings.HasSuffix(op.Path, ".log") {
+		return nil
+	}
+	switch op.Kind {
+	case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+		return errorfs.ErrInjected
+	}
+	return nil
 }

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"context"
+
+	"seckill/internal/app/observe"
+)
+
+// startWatcher builds what the operator is shown — /metrics, the dashboard,
+// the per-second log summary — over the gate, the front end and the push,
+// and samples it once a second until ctx ends.
+func (s *Server) startWatcher() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopWatcher = cancel
+	src := &observe.Source{Gate: s.gate, Conns: s.frontConns, Build: observe.ReadBuild()}
+	if p := s.handoff.pusher; p != nil {
+		src.PushBacklog = func() (uint64, error) {
+			st, err := p.Status()
+			return st.Pending, err
+		}
+	}
+	s.watcher = observe.NewWatcher(src, s.log)
+	go s.watcher.Run(ctx)
+}
+
+// Watcher serves /metrics and the dashboard (admin.Engine).
+func (s *Server) Watcher() *observe.Watcher { return s.watcher }
+
+// frontConns reads the front end's connection counters.
+func (s *Server) frontConns() (open, refused int64) {
+	if f, ok := s.front.(interface{ Conns() (int64, int64) }); ok {
+		return f.Conns()
+	}
+	return 0, 0
+}
