@@ -106,6 +106,3 @@ func TestHealthzStoreFailed(t *testing.T) {
 		t.Fatalf("healthz after the store failed: %d %s, want 503 store_failed", st, body)
 	}
 }
-
-// walOptions are the store options of a test that injects no fault.
-func walOptions() wal.Options { return wal.Options{} }

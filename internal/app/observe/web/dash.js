@@ -63,18 +63,14 @@ function render(d) {
     const a = s.attempts, total = Object.values(a).reduce((x, y) => x + y, 0);
     const key = s.activity + "/" + s.sku;
     const esc = (t) => String(t).replace(/[&<>"]/g, (c) => "&#" + c.charCodeAt(0) + ";");
+    const cell = (k, v) => "<td class=\"num\" data-k=\"" + k + "\" data-v=\"" + v + "\">" + num(v) + "</td>";
     return "<tr data-key=\"" + esc(key) + "\">" +
       "<td>" + esc(s.activity) + "</td><td>" + esc(s.sku) + "</td><td>" + esc(s.name || "") + "</td>" +
       "<td class=\"state-" + esc(s.state) + "\">" + esc(s.state) + "</td>" +
-      "<td class=\"num\" data-k=\"quota\">" + s.quota + "</td>" +
-      "<td class=\"num\" data-k=\"sold\">" + s.sold + "</td>" +
-      "<td class=\"num\" data-k=\"remaining\">" + s.remaining + "</td>" +
+      cell("quota", s.quota) + cell("sold", s.sold) + cell("remaining", s.remaining) +
       "<td class=\"bar\"><div class=\"track\"><div style=\"width:" + pct.toFixed(1) + "%\"></div></div></td>" +
-      "<td class=\"num\" data-k=\"queue\">" + s.queue + "</td>" +
-      "<td class=\"num\" data-k=\"attempts\">" + total + "</td>" +
-      "<td class=\"num\" data-k=\"won\">" + (a.won || 0) + "</td>" +
-      "<td class=\"num\" data-k=\"sold_out\">" + (a.sold_out || 0) + "</td>" +
-      "<td class=\"num\" data-k=\"busy\">" + (a.busy || 0) + "</td></tr>";
+      cell("queue", s.queue) + cell("attempts", total) + cell("won", a.won || 0) +
+      cell("sold_out", a.sold_out || 0) + cell("busy", a.busy || 0) + "</tr>";
   });
   document.querySelector("#skus tbody").innerHTML = rows.join("");
 
