@@ -10,7 +10,9 @@
 #   bench/run.sh hold       memory per held (half-sent) connection, 15,000 held
 #   bench/run.sh overload   10x and 20x the admitted rate: RSS over time and worst latency
 #   bench/run.sh burst      a sale's burst with correctness checks, and its plot
-#   bench/run.sh all        every one of the above, in that order
+#   bench/run.sh metrics    CPU per sold-out /buy with metrics (this tree, scraped
+#                           every second) against BASE_REV's build without them
+#   bench/run.sh all        every one of the above but metrics, in that order
 #
 # Servers run pinned to core $SERVER_CPU (0), the load to core $LOAD_CPU (1);
 # CPU is read from /proc/PID/stat (utime+stime), not from wall time. Each
@@ -122,7 +124,7 @@ start_seckill() {
 	local port=$PORT
 	rm -rf "$WORK/$name-data"
 	seckill_config "$name" "$port"
-	taskset -c "$SERVER_CPU" "$BIN/seckill" serve -config "$WORK/$name.toml" -front-end "$fe" >"$WORK/$name.log" 2>&1 &
+	taskset -c "$SERVER_CPU" "${SECKILL:-$BIN/seckill}" serve -config "$WORK/$name.toml" -front-end "$fe" >"$WORK/$name.log" 2>&1 &
 	PID=$!
 	STARTED+=("$PID")
 	wait_up "$port" "$WORK/$name.log"
@@ -373,8 +375,38 @@ burst() {
 		-metrics attempts_per_s,seconds,results.won,results.sold_out,results.busy,p50_us,p99_us,max_us,server.cpu_us_per_attempt,server.rss_max,checks_pass,hiccup_max_us,server.run_delay_s | tee "$OUT/burst.md"
 }
 
+# metrics_ab alternates the netpoll sold_out row of §1 between a build of
+# BASE_REV (A: before the metrics) and this tree (B: per-route attempt
+# counters, the per-second watcher, and /metrics scraped every second as
+# Prometheus would), CPU_REPS times, for docs/OBSERVABILITY.md.
+metrics_ab() {
+	build
+	local base=${BASE_REV:?set BASE_REV to the commit before the metrics}
+	git -C "$ROOT" worktree add -q --detach "$WORK/base" "$base"
+	(cd "$WORK/base" && go build -o "$BIN/seckill-base" ./cmd/seckill)
+	git -C "$ROOT" worktree remove --force "$WORK/base"
+	SECKILL=$BIN/seckill-base start_seckill metrics-off netpoll
+	local off=$PID offp=$PORT
+	start_seckill metrics-on netpoll
+	local on=$PID onp=$PORT
+	# The scraper: one GET /metrics a second on B, on the load's core.
+	(while sleep 1; do curl -s -o /dev/null "http://127.0.0.1:$((onp + 1))/metrics"; done) &
+	STARTED+=("$!")
+	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/metrics.jsonl" -skus soldout)
+	: >"$OUT/metrics.jsonl"
+	for rep in $(seq "$CPU_REPS"); do
+		log "metrics: alternation $rep of $CPU_REPS"
+		load fixed -addr "127.0.0.1:$offp" -pid "$off" -admin "127.0.0.1:$((offp + 1))" -label "metrics off" "${common[@]}"
+		load fixed -addr "127.0.0.1:$onp" -pid "$on" -admin "127.0.0.1:$((onp + 1))" -label "metrics on" "${common[@]}"
+	done
+	stop_started
+	"$BIN/seckill-bench" table -in "$OUT/metrics.jsonl" -base "metrics off" \
+		-metrics server.cpu_us_per_attempt,server.cpu_user_s,server.cpu_sys_s,attempts_per_s,server.run_delay_s | tee "$OUT/metrics.md"
+}
+
 case "${1:-}" in
 machine) machine ;;
+metrics) metrics_ab ;;
 gobench) gobench ;;
 durable) durable ;;
 uids) uids ;;
