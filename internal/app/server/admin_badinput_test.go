@@ -69,6 +69,7 @@ func TestAdminRefusesBadRequests(t *testing.T) {
 listen = "LISTEN"
 admin_listen = "ADMIN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "`+testSecret+`"

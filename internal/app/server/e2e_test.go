@@ -96,6 +96,7 @@ const e2eConfig = `
 [server]
 listen = "LISTEN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "` + testSecret + `"
