@@ -44,21 +44,22 @@ end = "+1h"
   stock = 1000000
 `
 
-// statsAt is one /admin/stats reading: each SKU's remaining, and when.
+// statsAt is one /admin/stats reading: each SKU's remaining, computed by
+// the server at some moment between sent and received.
 type statsAt struct {
-	at        time.Time
-	remaining map[string]int64
+	sent, received time.Time
+	remaining      map[string]int64
 }
 
 func readStats(t *testing.T, adminAddr, dir string) statsAt {
 	var body struct {
 		SKUs []skuRemaining `json:"skus"`
 	}
-	at := time.Now()
+	sent := time.Now()
 	if err := json.Unmarshal(adminGet(t, adminAddr, dir, "/admin/stats"), &body); err != nil {
 		t.Fatal(err)
 	}
-	s := statsAt{at: at, remaining: map[string]int64{}}
+	s := statsAt{sent: sent, received: time.Now(), remaining: map[string]int64{}}
 	for _, k := range body.SKUs {
 		s.remaining[k.Activity+"/"+k.SKU] = k.Remaining
 	}
@@ -171,15 +172,14 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("%s: the page shows no attempts or wins during the burst: %v", key, cells)
 		}
 		// Remaining only falls: the page's figure must lie between the
-		// readings just before and just after its data was taken, both
-		// within a second of it.
+		// last reading wholly before its data was taken and the first one
+		// wholly after, both within a second of it.
 		var lo, hi int64 = -1, -1
 		for _, s := range readings {
-			d := s.at.Sub(shownAt)
-			if d >= -time.Second && d <= 0 {
+			if !s.received.After(shownAt) && shownAt.Sub(s.received) <= time.Second {
 				hi = s.remaining[key]
 			}
-			if d >= 0 && d <= time.Second && lo < 0 {
+			if !s.sent.Before(shownAt) && s.sent.Sub(shownAt) <= time.Second && lo < 0 {
 				lo = s.remaining[key]
 			}
 		}

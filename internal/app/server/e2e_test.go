@@ -67,6 +67,12 @@ type running struct {
 // store opened with storeOpts, and waits until it serves.
 func launch(t *testing.T, cfgText string, dir string, storeOpts wal.Options) *running {
 	t.Helper()
+	return launchLogged(t, cfgText, dir, storeOpts, io.Discard)
+}
+
+// launchLogged is launch with the engine's log written to logTo as text.
+func launchLogged(t *testing.T, cfgText string, dir string, storeOpts wal.Options, logTo io.Writer) *running {
+	t.Helper()
 	addr := freeAddr(t)
 	cfgText = strings.ReplaceAll(cfgText, "LISTEN", addr)
 	cfgText = strings.ReplaceAll(cfgText, "DATADIR", filepath.Join(dir, "data"))
@@ -74,7 +80,7 @@ func launch(t *testing.T, cfgText string, dir string, storeOpts wal.Options) *ru
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	storeOpts.Logger = pebbleLogger{log}
 	srv, err := openWith(cfg, log, storeOpts)
 	if err != nil {
