@@ -71,6 +71,7 @@ func TestBrowserBuysThroughCORS(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 cors_origins = [%q]
 [auth]
 mode = "hmac"

@@ -50,6 +50,7 @@ func TestSecondEngineOnOnePortRefusesToStart(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]
@@ -164,6 +165,7 @@ func TestBehindNginxWithProxyProtocol(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 proxy_protocol = true
 trusted_proxies = ["127.0.0.1"]
 per_addr_per_sec = 1

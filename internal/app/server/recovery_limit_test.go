@@ -12,6 +12,7 @@ const limitRestartConfig = `
 [server]
 listen = "LISTEN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]
