@@ -390,7 +390,9 @@ metrics_ab() {
 	start_seckill metrics-on netpoll
 	local on=$PID onp=$PORT
 	# The scraper: one GET /metrics a second on B, on the load's core.
-	(while sleep 1; do curl -s -o /dev/null "http://127.0.0.1:$((onp + 1))/metrics"; done) &
+	local tok
+	tok=$(cat "$WORK/metrics-on-data/admin.token")
+	(while sleep 1; do curl -s -o /dev/null -H "Authorization: Bearer $tok" "http://127.0.0.1:$((onp + 1))/metrics"; done) &
 	STARTED+=("$!")
 	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/metrics.jsonl" -skus soldout)
 	: >"$OUT/metrics.jsonl"
