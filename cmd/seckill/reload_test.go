@@ -23,6 +23,7 @@ func TestSIGHUPReloads(t *testing.T) {
 [server]
 listen = %q
 data_dir = %q
+drain_delay = "0s"
 read_buffer = %d
 [auth]
 mode = "none"

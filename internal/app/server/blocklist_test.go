@@ -24,6 +24,7 @@ func TestBlocklistSurvivesRestart(t *testing.T) {
 listen = "LISTEN"
 admin_listen = "ADMIN"
 data_dir = "DATADIR"
+drain_delay = "0s"
 [auth]
 mode = "hmac"
 secret = "` + testSecret + `"

@@ -23,6 +23,7 @@ func TestRunClosesEverythingWhenStartFails(t *testing.T) {
 [server]
 listen = "`+freeAddr(t)+`"
 data_dir = "`+dir+`/data"
+drain_delay = "0s"
 [auth]
 mode = "none"
 [[activity]]
