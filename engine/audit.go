@@ -79,6 +79,7 @@ func (s *Shard) Adopt(w *Win) bool {
 	if w.Seq <= s.Sold() || w.Seq > s.spec.Quota {
 		return false
 	}
+	s.unshare()
 	for s.Sold()+1 < w.Seq {
 		s.wins = append(s.wins, winEntry{})
 	}
@@ -95,7 +96,7 @@ func (s *Shard) Adopt(w *Win) bool {
 // does not grow the winner table and the uid index by doubling. It changes
 // nothing else; n at or below what the shard already holds is a no-op.
 func (s *Shard) Reserve(n int) {
-	if n <= cap(s.wins) {
+	if n <= cap(s.wins) || s.shared {
 		return
 	}
 	wins := make([]winEntry, len(s.wins), n)

@@ -119,8 +119,8 @@ func TestAdoptReanchors(t *testing.T) {
 			t.Fatalf("record %d (seq %d): %v, want %v", i, records[i].Seq, faults[i], want[i])
 		}
 	}
-	if s.Sold() != 8 || s.ChainHead() != chain[7].Hash {
-		t.Fatalf("after adopt: sold %d, head matches %v", s.Sold(), s.ChainHead() == chain[7].Hash)
+	if s.Sold() != 8 || s.ChainHead().Hash != chain[7].Hash {
+		t.Fatalf("after adopt: sold %d, head matches %v", s.Sold(), s.ChainHead().Hash == chain[7].Hash)
 	}
 	if d := s.Step(&Attempt{Kind: Lookup, UID: 77}); d.Result != Won || d.Seq != 3 {
 		t.Fatalf("adopted uid lookup: %+v", d)
@@ -146,7 +146,7 @@ func TestReserve(t *testing.T) {
 		}
 	}
 	s.Reserve(5000)
-	if s.Sold() != 3 || s.ChainHead() != chain[2].Hash {
+	if s.Sold() != 3 || s.ChainHead().Hash != chain[2].Hash {
 		t.Fatalf("Reserve changed the state: sold %d", s.Sold())
 	}
 	if d := s.Step(&Attempt{Kind: Lookup, UID: chain[1].UID}); d.Seq != 2 {

@@ -83,6 +83,18 @@ type Shard struct {
 	releasedThisSec uint32
 
 	failed bool
+
+	// The control strand (control.go): its head, and the state the
+	// control records put in force.
+	controls     uint64
+	controlHash  [32]byte
+	paused       bool
+	resvDigest   [32]byte // digest of the list in force, when a record set one
+	configDigest [32]byte // digest of the last list the configuration gave
+
+	// shared is set once Freeze has handed out a view of wins and byUID:
+	// the next change to them copies them first (see unshare).
+	shared bool
 }
 
 // presizeLimit caps how many winners a shard allocates room for up front, so
@@ -126,8 +138,9 @@ func (s *Shard) SoldOut() bool { return s.durable >= s.spec.Quota }
 
 // Step decides one attempt. The order of checks is part of the contract:
 // a failed store answers unavailable before anything else (fail closed);
-// outside the window nothing else is looked at; a winner's retry is answered
-// with its original win before sold-out, so retries are idempotent.
+// outside the window nothing else is looked at; a paused shard answers a
+// buy with unavailable; a winner's retry is answered with its original win
+// before sold-out, so retries are idempotent.
 func (s *Shard) Step(a *Attempt) Decision {
 	if s.failed {
 		return Decision{Result: Unavailable}
@@ -140,6 +153,9 @@ func (s *Shard) Step(a *Attempt) Decision {
 	}
 	if a.NowUnixNano >= s.spec.EndUnixNano {
 		return Decision{Result: Ended}
+	}
+	if s.paused {
+		return Decision{Result: Unavailable}
 	}
 	if seq, ok := s.byUID[a.UID]; ok {
 		d := s.decisionFor(seq)
@@ -209,6 +225,7 @@ func (s *Shard) appendWin(uid uint64, nowUnixNano int64, client netip.Addr) uint
 		Prev:         s.lastHash(),
 	}
 	w.Hash = ComputeHash(&w)
+	s.unshare()
 	s.wins = append(s.wins, winEntry{uid: uid, timeUnixNano: nowUnixNano, client: addr16(client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[uid] = seq
 	return seq
@@ -261,12 +278,12 @@ func (s *Shard) Fail() {
 	}
 }
 
-// Errors Apply returns for a stored win that does not fit the shard.
+// Errors Apply returns for a stored win that does not fit the shard (and
+// ErrChainBroken, chain.go).
 var (
-	ErrChainBroken = errors.New("engine: win does not continue the hash chain")
-	ErrOverQuota   = errors.New("engine: stored wins exceed the quota")
-	ErrDuplicate   = errors.New("engine: stored uid wins twice")
-	ErrBadTicket   = errors.New("engine: ticket does not verify")
+	ErrOverQuota = errors.New("engine: stored wins exceed the quota")
+	ErrDuplicate = errors.New("engine: stored uid wins twice")
+	ErrBadTicket = errors.New("engine: ticket does not verify")
 )
 
 // Apply feeds a durable win back into the shard: recovery at start and replay
@@ -276,13 +293,14 @@ var (
 // is durable by definition.
 func (s *Shard) Apply(w *Win) error {
 	seq := s.Sold() + 1
-	switch {
-	case w.Activity != s.spec.Activity || w.SKU != s.spec.SKU:
+	if w.Activity != s.spec.Activity || w.SKU != s.spec.SKU {
 		return fmt.Errorf("%w: win for %s/%s applied to shard %s/%s", ErrChainBroken, w.Activity, w.SKU, s.spec.Activity, s.spec.SKU)
-	case w.Seq != seq:
-		return fmt.Errorf("%w: %s/%s seq %d, expected %d", ErrChainBroken, w.Activity, w.SKU, w.Seq, seq)
-	case w.Prev != s.lastHash() || w.Hash != ComputeHash(w):
-		return fmt.Errorf("%w: %s/%s seq %d hash mismatch", ErrChainBroken, w.Activity, w.SKU, w.Seq)
+	}
+	head := s.ChainHead()
+	if err := head.Continue(w); err != nil {
+		return err
+	}
+	switch {
 	case !s.signer.Verify(w):
 		return fmt.Errorf("%w: %s/%s seq %d", ErrBadTicket, w.Activity, w.SKU, w.Seq)
 	case seq > s.spec.Quota:
@@ -302,6 +320,7 @@ func (s *Shard) Apply(w *Win) error {
 		s.releaseIn(w.TimeUnixNano)
 		s.releasedThisSec++
 	}
+	s.unshare()
 	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[w.UID] = seq
 	s.durable = seq
@@ -318,9 +337,11 @@ func (s *Shard) releaseIn(t int64) int64 {
 	return second
 }
 
-// ChainHead is the hash of the last win, the value an operator publishes so
-// anyone holding the export can check it.
-func (s *Shard) ChainHead() [32]byte { return s.lastHash() }
+// ChainHead is where the shard's log ends: its win and control strands, the
+// value an activity digest commits to (ActivityDigest).
+func (s *Shard) ChainHead() ChainHead {
+	return ChainHead{SKU: s.spec.SKU, Wins: s.Sold(), Hash: s.lastHash(), Controls: s.controls, ControlHash: s.controlHash}
+}
 
 // floorDiv divides rounding toward negative infinity, so times before 1970
 // still fall into whole seconds.

@@ -39,8 +39,14 @@ func headKeyLen(w *engine.Win) int {
 }
 
 func appendHeadKey(dst []byte, activity, sku string) []byte {
+	return appendMarkerKey(dst, headMetaPrefix, activity, sku)
+}
+
+// appendMarkerKey appends the store key of a head marker: 'm' prefix
+// activity 0x00 sku.
+func appendMarkerKey(dst []byte, prefix, activity, sku string) []byte {
 	dst = append(dst, metaPrefix)
-	dst = append(dst, headMetaPrefix...)
+	dst = append(dst, prefix...)
 	dst = append(dst, activity...)
 	dst = append(dst, 0)
 	return append(dst, sku...)
@@ -67,7 +73,7 @@ func putHeads(b *pebble.Batch, wins []engine.Win) error {
 		appendHeadKey(op.Key[:0], w.Activity, w.SKU)
 		binary.BigEndian.PutUint64(op.Value[:8], w.Seq)
 		copy(op.Value[8:headValueLen], w.Hash[:])
-		if err := op.Finish(); err != nil {
+		if err := finishOp(op); err != nil {
 			return err
 		}
 	}
@@ -77,7 +83,11 @@ func putHeads(b *pebble.Batch, wins []engine.Win) error {
 // DecodeHead decodes a head marker from its meta key (without the store's
 // 'm' prefix, as ScanMeta gives it) and value. Errors wrap ErrCorrupt.
 func DecodeHead(key string, value []byte, h *Head) error {
-	names, ok := strings.CutPrefix(key, headMetaPrefix)
+	return decodeMarker(headMetaPrefix, key, value, h)
+}
+
+func decodeMarker(prefix, key string, value []byte, h *Head) error {
+	names, ok := strings.CutPrefix(key, prefix)
 	act, sku, found := strings.Cut(names, "\x00")
 	if !ok || !found || !checkName(act) || !checkName(sku) {
 		return fmt.Errorf("%w: head marker key %q", ErrCorrupt, key)
@@ -95,9 +105,13 @@ func DecodeHead(key string, value []byte, h *Head) error {
 // marker that does not decode is passed to bad (with an error wrapping
 // ErrCorrupt) and the scan goes on, so an audit can report it with the rest.
 func (l *Log) ScanHeads(fn func(h *Head) error, bad func(key string, err error) error) error {
+	return l.scanMarkers(headMetaPrefix, fn, bad)
+}
+
+func (l *Log) scanMarkers(prefix string, fn func(h *Head) error, bad func(key string, err error) error) error {
 	var h Head
-	return l.ScanMeta(headMetaPrefix, func(key string, value []byte) error {
-		if err := DecodeHead(key, value, &h); err != nil {
+	return l.ScanMeta(prefix, func(key string, value []byte) error {
+		if err := decodeMarker(prefix, key, value, &h); err != nil {
 			return bad(key, err)
 		}
 		return fn(&h)

@@ -1,8 +1,6 @@
 package wal
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -150,21 +148,5 @@ func (r *Record) readBad(v []byte) {
 // parseWinKey splits a winner key into its activity, SKU and seq, with the
 // same rules as DecodeWin.
 func parseWinKey(key []byte) (act, sku []byte, seq uint64, ok bool) {
-	if len(key) < 1+1+1+1+1+8 || key[0] != winPrefix {
-		return nil, nil, 0, false
-	}
-	names := key[1 : len(key)-8]
-	if names[len(names)-1] != 0 {
-		return nil, nil, 0, false
-	}
-	names = names[:len(names)-1]
-	i := bytes.IndexByte(names, 0)
-	if i <= 0 || i > maxName {
-		return nil, nil, 0, false
-	}
-	act, sku = names[:i], names[i+1:]
-	if len(sku) == 0 || len(sku) > maxName || bytes.IndexByte(sku, 0) >= 0 {
-		return nil, nil, 0, false
-	}
-	return act, sku, binary.BigEndian.Uint64(key[len(key)-8:]), true
+	return parseChainKey(key, winPrefix)
 }

@@ -181,12 +181,18 @@ func wrapWrite(cause error) error { return fmt.Errorf("%w: %w", ErrWrite, cause)
 // while it is healthy.
 func (l *Log) Failure() error { return l.state.failure() }
 
-// AppendWins durably appends wins: it writes them in ONE pebble batch,
-// commits it with pebble.Sync, and returns only after the WAL fsync that
-// covers the batch. A WIN IS DURABLE ONLY WHEN AppendWins RETURNS nil; only
-// then may its `won` response be sent.
+// AppendWins durably appends wins: Append(wins, nil).
+func (l *Log) AppendWins(wins []engine.Win) error { return l.Append(wins, nil) }
+
+// Append durably appends wins and control records: it writes them in ONE
+// pebble batch, commits it with pebble.Sync, and returns only after the WAL
+// fsync that covers the batch. A RECORD IS DURABLE ONLY WHEN Append RETURNS
+// nil; only then may a `won` response naming a win be sent, or an operator
+// be told that a control change took effect. A shard hands over its wins
+// and controls of one batch together, so a control and the wins decided
+// around it are committed atomically.
 //
-// Group commit: AppendWins is safe for concurrent use by many shard
+// Group commit: Append is safe for concurrent use by many shard
 // goroutines, and concurrent calls share WAL fsyncs. In pebble v2.1.7,
 // commitPipeline.prepare (commit.go) only appends the batch to the WAL's
 // in-memory block under commitPipeline.mu and pushes its WaitGroup onto the
@@ -196,34 +202,35 @@ func (l *Log) Failure() error { return l.state.failure() }
 // waiter in the snapshot (pendingSyncs.pop). Batches that arrive while an
 // fsync runs queue up and share the next one.
 //
-// Failure: after ANY write error the Log is failed. This call and every later
-// AppendWins (and PutMeta) return an error wrapping ErrWrite, and no call that
-// returns after the failure was detected reports success, so a win that may
-// not have been persisted is never reported as persisted. The guarantee after
-// a restart is one-sided: every win whose AppendWins returned nil is in the
-// store; a win whose AppendWins failed may be absent or present (its batch may
-// have reached the disk before the failing write or sync). Replaying such a
-// win is safe: its client was told `unavailable`, never `won`. Pebble's
-// reaction to WAL errors (it exits via Logger.Fatalf or wedges its commit
-// pipeline) is kept from it by the WAL fence (fenceFS) and guardLogger; the
-// process never exits because of a disk error. To recover, Close the Log and
-// Open the store again.
+// Failure: after ANY write error — encoding the batch included — the Log is
+// failed. This call and every later Append (and PutMeta) return an error
+// wrapping ErrWrite, and no call that returns after the failure was
+// detected reports success, so a record that may not have been persisted is
+// never reported as persisted. The guarantee after a restart is one-sided:
+// every record whose Append returned nil is in the store; a record whose
+// Append failed may be absent or present (its batch may have reached the
+// disk before the failing write or sync). Replaying such a win is safe: its
+// client was told `unavailable`, never `won`. Pebble's reaction to WAL
+// errors (it exits via Logger.Fatalf or wedges its commit pipeline) is kept
+// from it by the WAL fence (fenceFS) and guardLogger; the process never
+// exits because of a disk error. To recover, Close the Log and Open the
+// store again.
 //
-// AppendWins returns an error wrapping ErrInvalidWin, without writing
-// anything or failing the Log, if a win's Activity or SKU is empty, longer
-// than 64 bytes, or contains a 0x00 byte. It does not verify the chain or
-// the Hash: they are stored as given. In steady state it does not allocate
-// per win (batches are pooled and wins are encoded in place with
-// Batch.SetDeferred). With the wins, the same batch sets the head marker of
-// each (activity, SKU) to its last win (see head.go), so an audit can tell a
-// lost tail from an intact log.
-func (l *Log) AppendWins(wins []engine.Win) error {
+// Append returns an error wrapping ErrInvalidWin, without writing anything
+// or failing the Log, if a record's Activity or SKU is empty, longer than 64
+// bytes, or contains a 0x00 byte. It does not verify the chains or the
+// hashes: they are stored as given. In steady state it does not allocate
+// per win (batches are pooled and records are encoded in place with
+// Batch.SetDeferred). With the records, the same batch sets the head marker
+// of each (activity, SKU) strand to its last record (see head.go), so an
+// audit can tell a lost tail from an intact log.
+func (l *Log) Append(wins []engine.Win, controls []engine.Control) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if err := l.writable(); err != nil {
 		return err
 	}
-	if len(wins) == 0 {
+	if len(wins) == 0 && len(controls) == 0 {
 		return nil
 	}
 	for i := range wins {
@@ -231,7 +238,24 @@ func (l *Log) AppendWins(wins []engine.Win) error {
 			return err
 		}
 	}
+	for i := range controls {
+		if err := validControl(&controls[i]); err != nil {
+			return err
+		}
+	}
 	b := l.batch()
+	if err := encodeBatch(b, wins, controls); err != nil {
+		// The batch is dropped, not reused. Failing the Log is the safe
+		// reading of an error nothing should cause: the shard cannot tell
+		// what part of its batch is where.
+		l.state.fail(fmt.Errorf("%w: %w", errEncode, err))
+		return l.state.failure()
+	}
+	return l.commit(b)
+}
+
+// encodeBatch puts wins, their head markers, controls and theirs into b.
+func encodeBatch(b *pebble.Batch, wins []engine.Win, controls []engine.Control) error {
 	for i := range wins {
 		w := &wins[i]
 		kl, vl := winKeyLen(w), winValueLen(w)
@@ -242,17 +266,22 @@ func (l *Log) AppendWins(wins []engine.Win) error {
 		if n := len(AppendWinValue(op.Value[:0], w)); n != vl {
 			panic(fmt.Sprintf("wal: encoded value is %d bytes, want %d", n, vl))
 		}
-		if err := op.Finish(); err != nil {
+		if err := finishOp(op); err != nil {
 			return err
 		}
 	}
 	// The head markers go in the same batch, so they are exactly as durable
-	// as the wins they name (see head.go).
+	// as the records they name (see head.go).
 	if err := putHeads(b, wins); err != nil {
 		return err
 	}
-	return l.commit(b)
+	return putControls(b, controls)
 }
+
+// finishOp finishes one deferred batch op. It is a variable so that a test
+// can make it fail: pebble's Finish fails only for indexed batches, which
+// this package does not use, and the failure path must still be right.
+var finishOp = func(op *pebble.DeferredBatchOp) error { return op.Finish() }
 
 // writable reports why the Log cannot take a write now. l.mu is held.
 func (l *Log) writable() error {

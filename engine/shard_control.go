@@ -1,0 +1,138 @@
+package engine
+
+import "fmt"
+
+// ControlVerdict is the shard's answer to a control change.
+type ControlVerdict uint8
+
+const (
+	// ControlApplied: the change is in force from this point of the
+	// shard's sequence on, and the record Control completed must be
+	// persisted (with the wins around it) before anyone is told.
+	ControlApplied ControlVerdict = iota + 1
+	// ControlUnchanged: the shard already is as the change asks (a pause
+	// of a paused shard); nothing to record.
+	ControlUnchanged
+	// ControlRefused: the change is not valid for this shard (an unknown
+	// kind, arguments the kind does not take, a reservation list for an
+	// activity that requires none); nothing changed.
+	ControlRefused
+	// ControlUnavailable: the store failed under the shard.
+	ControlUnavailable
+)
+
+var verdictNames = [...]string{ControlApplied: "applied", ControlUnchanged: "unchanged", ControlRefused: "refused", ControlUnavailable: "unavailable"}
+
+func (v ControlVerdict) String() string {
+	if int(v) < len(verdictNames) && verdictNames[v] != "" {
+		return verdictNames[v]
+	}
+	return "invalid"
+}
+
+// Control decides a control change at this point of the shard's sequence:
+// attempts stepped before it were decided under the old state, attempts
+// after it under the new one. The caller fills c's Kind, Source, arguments,
+// Set (for a reservation list) and TimeUnixNano; when the verdict is
+// ControlApplied, Control has completed the record — names, Seq, AfterWins,
+// WinHead, Prev, Hash — and the caller must persist it in sequence with the
+// shard's wins (the win it follows is in the same or an earlier commit).
+func (s *Shard) Control(c *Control) ControlVerdict {
+	if s.failed {
+		return ControlUnavailable
+	}
+	if !c.validArgs() || (c.Kind == ControlReservations && (c.Set == nil || !s.spec.ReservationRequired)) {
+		return ControlRefused
+	}
+	if s.unchangedBy(c) {
+		return ControlUnchanged
+	}
+	c.Activity, c.SKU = s.spec.Activity, s.spec.SKU
+	c.Seq = s.controls + 1
+	c.AfterWins, c.WinHead = s.Sold(), s.lastHash()
+	c.Prev = s.controlHash
+	c.Hash = ComputeControlHash(c)
+	s.applyControl(c)
+	return ControlApplied
+}
+
+// unchangedBy reports whether c would leave the shard as it is.
+func (s *Shard) unchangedBy(c *Control) bool {
+	switch c.Kind {
+	case ControlPause:
+		return s.paused
+	case ControlResume:
+		return !s.paused
+	case ControlReservations:
+		return c.Digest == s.resvDigest && (c.Source != SourceConfig || c.Digest == s.configDigest)
+	}
+	return false
+}
+
+// applyControl puts c in force and moves the control strand's head to it.
+// It is the one place a control kind changes the shard.
+func (s *Shard) applyControl(c *Control) {
+	switch c.Kind {
+	case ControlPause:
+		s.paused = true
+	case ControlResume:
+		s.paused = false
+	case ControlReservations:
+		s.resv, s.resvDigest = c.Set, c.Digest
+		if c.Source == SourceConfig {
+			s.configDigest = c.Digest
+		}
+	default:
+		panic(fmt.Sprintf("engine: control kind %d has no effect defined", c.Kind))
+	}
+	s.controls, s.controlHash = c.Seq, c.Hash
+}
+
+// ApplyControl feeds a stored control record back into the shard, at the
+// place it was decided: recovery and replay call it once the shard holds
+// exactly the wins the record names (c.AfterWins), before the next win. It
+// checks that c continues the control strand where the win strand is now
+// (ChainHead.ContinueControl), that its kind and arguments are valid, and
+// that a reservation record comes with its list (c.Set, loaded by digest).
+func (s *Shard) ApplyControl(c *Control) error {
+	if c.Activity != s.spec.Activity || c.SKU != s.spec.SKU {
+		return fmt.Errorf("%w: control for %s/%s applied to shard %s/%s", ErrChainBroken, c.Activity, c.SKU, s.spec.Activity, s.spec.SKU)
+	}
+	head := s.ChainHead()
+	if err := head.ContinueControl(c); err != nil {
+		return err
+	}
+	if !c.validArgs() {
+		return fmt.Errorf("%w: %s/%s control %d: kind %d (%s) with arguments it does not take", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Kind, c.Kind)
+	}
+	if c.Kind == ControlReservations && c.Set == nil {
+		return fmt.Errorf("%w: %s/%s control %d: reservation list %x not loaded", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Digest)
+	}
+	s.applyControl(c)
+	return nil
+}
+
+// AdoptControl puts c in force whatever its faults, re-anchoring the control
+// strand at it, so an audit that reported c can go on with the records
+// after it. An unknown kind changes nothing but the strand's head. Like
+// Adopt, it is for audit shards only.
+func (s *Shard) AdoptControl(c *Control) {
+	if _, known := controlKinds[c.Kind]; !known {
+		s.controls, s.controlHash = c.Seq, c.Hash
+		return
+	}
+	s.applyControl(c)
+}
+
+// Paused reports whether a control record paused the shard.
+func (s *Shard) Paused() bool { return s.paused }
+
+// Reservations returns the reservation list in force (nil when none) and
+// the digest a control record gave it (zero when the list came with
+// NewShard).
+func (s *Shard) Reservations() (Reservations, [32]byte) { return s.resv, s.resvDigest }
+
+// ConfigReservations is the digest of the last reservation list a record
+// with SourceConfig put in force: a restart records the configuration's
+// list only when it differs from this one.
+func (s *Shard) ConfigReservations() [32]byte { return s.configDigest }
