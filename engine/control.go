@@ -209,9 +209,9 @@ func ComputeControlHash(c *Control) [32]byte {
 	return sha256.Sum256(AppendControlCanonical(buf[:0], c))
 }
 
-// validArgs reports whether c is of a known kind and source and leaves the
+// Valid reports whether c is of a known kind and source and leaves the
 // fields its kind does not use zero.
-func (c *Control) validArgs() bool {
+func (c *Control) Valid() bool {
 	info, ok := controlKinds[c.Kind]
 	if !ok || c.Source > SourceConfig || len(c.Data) > MaxControlData {
 		return false

@@ -41,7 +41,7 @@ func (s *Shard) Control(c *Control) ControlVerdict {
 	if s.failed {
 		return ControlUnavailable
 	}
-	if !c.validArgs() || (c.Kind == ControlReservations && (c.Set == nil || !s.spec.ReservationRequired)) {
+	if !c.Valid() || (c.Kind == ControlReservations && (c.Set == nil || !s.spec.ReservationRequired)) {
 		return ControlRefused
 	}
 	if s.unchangedBy(c) {
@@ -102,7 +102,7 @@ func (s *Shard) ApplyControl(c *Control) error {
 	if err := head.ContinueControl(c); err != nil {
 		return err
 	}
-	if !c.validArgs() {
+	if !c.Valid() {
 		return fmt.Errorf("%w: %s/%s control %d: kind %d (%s) with arguments it does not take", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Kind, c.Kind)
 	}
 	if c.Kind == ControlReservations && c.Set == nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/live/uidset"
 	"seckill/internal/store/auditlog"
 	"seckill/wal"
 )
@@ -38,30 +37,39 @@ type Options struct {
 // DefaultMaxListed is how many offending records a check lists by default.
 const DefaultMaxListed = 20
 
-// reservationGrace is how long before a reservation change is recorded a
-// win may already have been decided against the new list. The admin API
-// swaps the list and then records it, and a shard reads its clock once per
-// batch before stepping it, so a batch stamped just before the record may
-// have been stepped just after the swap. Wins stamped before the change by
-// more than this must be in the list that was then in force; wins stamped
-// after it, in the new one.
-const reservationGrace = time.Second
-
 // maxAdoptGap bounds how many missing seqs the audit fills in to re-anchor
 // after a gap when no head marker vouches for them, so that a forged record
 // with a huge seq cannot make the audit allocate without bound.
 const maxAdoptGap = 1 << 16
 
+// AuditStore is what Audit reads; *wal.Log is one.
+type AuditStore interface {
+	TicketKey() ([]byte, error)
+	ScanHeads(fn func(h *wal.Head) error, bad func(key string, err error) error) error
+	ScanControlHeads(fn func(h *wal.Head) error, bad func(key string, err error) error) error
+	ScanControls(fn func(r *wal.ControlRecord) error) error
+	RecordRanges() ([]wal.RecordRange, error)
+	ScanRecordsIn(rg wal.RecordRange, fn func(r *wal.Record) error) error
+	auditlog.Store
+}
+
 // Audit replays the whole store through the engine core and checks every
-// invariant of the sale, with nothing but the store: the winner records, the
-// head markers, the config records and reservation lists (package
-// auditlog), and the ticket key. Each SKU's records are Applied to a fresh
-// engine.Shard built from the recorded config, as recovery does; unlike
-// recovery, a record Apply refuses is reported with every fault Check finds
-// in it and then adopted, so the audit goes on and one bad record shows as
-// one finding. The checks Apply does not make — window, reservation,
-// release rate, the quota and limit in force at the win's time — use the
-// config record in force at each win's time.
+// invariant of the sale, with nothing but the store: the winner and control
+// records, the head markers, the config records and reservation lists
+// (package auditlog), and the ticket key. Each SKU's records are Applied to
+// a fresh engine.Shard built from the recorded config, as recovery does,
+// each control record at the place the live shard decided it (after the win
+// it names); unlike recovery, a record Apply refuses is reported with every
+// fault Check finds in it and then adopted, so the audit goes on and one bad
+// record shows as one finding. A win is judged against the pause and the
+// reservation list the control records before it put in force — exactly
+// what the live shard judged it by — and against the config record in force
+// at its time for the window, release rate, quota and limit.
+//
+// Every read of the store is one scan at a time, never a scan inside
+// another: the reservation lists are loaded before the chains are read. (A
+// read nested in a scan takes the store's read lock twice, and deadlocks
+// when a writer — Close — queues between the two.)
 //
 // Chains are independent, so they are audited in parallel (Options.Workers)
 // and their findings merged in key order: the report is the same for any
@@ -70,7 +78,7 @@ const maxAdoptGap = 1 << 16
 // Audit opens nothing: log is a store the caller opened (read-only, for an
 // audit of a stopped engine). The error is for an audit that cannot run; a
 // log that fails checks is a Report with OK false.
-func Audit(log *wal.Log, opts Options) (*Report, error) {
+func Audit(log AuditStore, opts Options) (*Report, error) {
 	if opts.MaxListed <= 0 {
 		opts.MaxListed = DefaultMaxListed
 	}
@@ -82,13 +90,15 @@ func Audit(log *wal.Log, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: ticket key: %w", ErrAudit, err)
 	}
 	a := &auditor{
-		log:   log,
-		opts:  opts,
-		key:   key,
-		acts:  map[string]*actState{},
-		heads: map[skuKey]*headState{},
-		rows:  map[skuKey]*SKURow{},
-		resv:  map[string]*resvEntry{},
+		log:          log,
+		opts:         opts,
+		key:          key,
+		acts:         map[string]*actState{},
+		heads:        map[skuKey]*headState{},
+		controlHeads: map[skuKey]*headState{},
+		controls:     map[skuKey][]wal.ControlRecord{},
+		rows:         map[skuKey]*SKURow{},
+		lists:        map[[32]byte]*listEntry{},
 	}
 	for i := range a.checks {
 		a.checks[i].max = opts.MaxListed
@@ -114,6 +124,9 @@ func Audit(log *wal.Log, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: head markers: %w", ErrAudit, err)
 	}
+	if err := a.loadControls(); err != nil {
+		return nil, fmt.Errorf("%w: control records: %w", ErrAudit, err)
+	}
 	ranges, err := log.RecordRanges()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrAudit, err)
@@ -132,27 +145,19 @@ type headState struct {
 	seen bool // some range starts with this chain
 }
 
-// resvEntry is a reservation list, loaded once however many chains ask.
-type resvEntry struct {
-	once sync.Once
-	set  *uidset.Set
-	err  error
-}
-
 // auditor is the state of one Audit. During the parallel part (run) the
-// chains only read it, except for the reservation cache, which has its own
-// lock.
+// chains only read it.
 type auditor struct {
-	log    *wal.Log
-	opts   Options
-	key    []byte
-	checks [numChecks]checkList
-	acts   map[string]*actState
-	heads  map[skuKey]*headState
-	rows   map[skuKey]*SKURow
-
-	resvMu sync.Mutex
-	resv   map[string]*resvEntry // by digest
+	log          AuditStore
+	opts         Options
+	key          []byte
+	checks       [numChecks]checkList
+	acts         map[string]*actState
+	heads        map[skuKey]*headState
+	controlHeads map[skuKey]*headState
+	controls     map[skuKey][]wal.ControlRecord // every control record, by SKU, in seq order
+	rows         map[skuKey]*SKURow
+	lists        map[[32]byte]*listEntry // reservation lists the control records name
 
 	trunc []Truncation
 }
@@ -179,37 +184,55 @@ func (a *auditor) row(act, sku string) *SKURow {
 	return r
 }
 
-// plan makes one chain audit per record range, with everything it needs
-// to run without touching shared state: its activity, its row, its head
-// marker, its index among the activity's chains.
+// plan makes one chain audit per record range, and one per SKU that has
+// control records but no winner record, with everything it needs to run
+// without touching shared state: its activity, its row, its head markers,
+// its control records, its index among the activity's chains.
 func (a *auditor) plan(ranges []wal.RecordRange) []*chainAudit {
-	chains := make([]*chainAudit, len(ranges))
-	for i, rg := range ranges {
-		c := &chainAudit{a: a, rg: rg}
-		for j := range c.checks {
-			c.checks[j].max = a.opts.MaxListed
-		}
+	chains := make([]*chainAudit, 0, len(ranges))
+	have := map[skuKey]bool{}
+	for _, rg := range ranges {
+		chains = append(chains, a.newChain(rg))
 		if rg.SKU != "" {
-			act := a.act(rg.Activity)
-			c.sku = &skuState{
-				act:      act,
-				sku:      rg.SKU,
-				index:    int32(len(act.skus)),
-				head:     a.heads[skuKey{rg.Activity, rg.SKU}],
-				row:      a.row(rg.Activity, rg.SKU),
-				cfgIndex: -1,
-			}
-			act.skus = append(act.skus, rg.SKU)
-			if c.sku.head != nil {
-				c.sku.head.seen = true
-				if act.limitActivity {
-					c.limit = make([]limitWin, 0, min(c.sku.head.Seq, presizeCap))
-				}
-			}
+			have[skuKey{rg.Activity, rg.SKU}] = true
 		}
-		chains[i] = c
 	}
-	return chains
+	return append(chains, a.controlOnlyChains(have)...)
+}
+
+// newChain makes the audit of one range (of one SKU's chain, when rg names
+// one).
+func (a *auditor) newChain(rg wal.RecordRange) *chainAudit {
+	c := &chainAudit{a: a, rg: rg}
+	for j := range c.checks {
+		c.checks[j].max = a.opts.MaxListed
+	}
+	if rg.SKU == "" {
+		return c
+	}
+	k := skuKey{rg.Activity, rg.SKU}
+	act := a.act(rg.Activity)
+	c.sku = &skuState{
+		act:      act,
+		sku:      rg.SKU,
+		index:    int32(len(act.skus)),
+		head:     a.heads[k],
+		ctlHead:  a.controlHeads[k],
+		ctl:      a.controls[k],
+		row:      a.row(rg.Activity, rg.SKU),
+		cfgIndex: -1,
+	}
+	act.skus = append(act.skus, rg.SKU)
+	if c.sku.head != nil {
+		c.sku.head.seen = true
+		if act.limitActivity {
+			c.limit = make([]limitWin, 0, min(c.sku.head.Seq, presizeCap))
+		}
+	}
+	if c.sku.ctlHead != nil {
+		c.sku.ctlHead.seen = true
+	}
+	return c
 }
 
 // run audits the chains on opts.Workers goroutines.
@@ -237,32 +260,6 @@ func (a *auditor) run(chains []*chainAudit) error {
 	return errors.Join(errs...)
 }
 
-// reservations returns the reservation list c names, loaded once per
-// digest. Chains call it concurrently.
-func (a *auditor) reservations(c *auditlog.Config) (*uidset.Set, error) {
-	a.resvMu.Lock()
-	e := a.resv[c.ReservationsDigest]
-	if e == nil {
-		e = &resvEntry{}
-		a.resv[c.ReservationsDigest] = e
-	}
-	a.resvMu.Unlock()
-	e.once.Do(func() {
-		if c.ReservationsDigest == "" {
-			e.err = errors.New("the config record names no reservation list")
-			return
-		}
-		e.set, e.err = auditlog.LoadReservations(a.log, c.ReservationsDigest)
-	})
-	return e.set, e.err
-}
-
-// reserved reports whether uid is in the reservation list c names.
-func (a *auditor) reserved(c *auditlog.Config, uid uint64) (bool, error) {
-	set, err := a.reservations(c)
-	return err == nil && set.Contains(uid), err
-}
-
 // finish merges the chains' findings in key order, runs the checks that
 // need the whole log and assembles the report.
 func (a *auditor) finish(chains []*chainAudit) *Report {
@@ -274,6 +271,7 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 	}
 	for _, c := range chains {
 		rep.Records += c.records
+		rep.ControlRecords += c.controlRecords
 		for i := range a.checks {
 			a.checks[i].merge(&c.checks[i])
 		}
@@ -285,6 +283,12 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 	for k, h := range a.heads {
 		if !h.seen { // a chain whose every record is gone
 			a.trunc = append(a.trunc, Truncation{Activity: k.activity, SKU: k.sku, HeadSeq: h.Seq})
+			a.row(k.activity, k.sku)
+		}
+	}
+	for k, h := range a.controlHeads {
+		if !h.seen { // a SKU whose every record, control and win, is gone
+			a.trunc = append(a.trunc, Truncation{Activity: k.activity, SKU: k.sku, HeadSeq: h.Seq, Controls: true})
 			a.row(k.activity, k.sku)
 		}
 	}
@@ -325,7 +329,7 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 	})
 	rep.TruncatedTails = append([]Truncation{}, a.trunc...)
 	slices.SortFunc(rep.TruncatedTails, func(x, y Truncation) int {
-		return cmp.Or(cmp.Compare(x.Activity, y.Activity), cmp.Compare(x.SKU, y.SKU))
+		return cmp.Or(cmp.Compare(x.Activity, y.Activity), cmp.Compare(x.SKU, y.SKU), cmpBool(x.Controls, y.Controls))
 	})
 	rep.OK = len(rep.TruncatedTails) == 0
 	for i := range a.checks {
@@ -339,22 +343,51 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 // digest computes an activity's digest from its records and from its head
 // markers, and compares it with the published one.
 func (a *auditor) digest(act *actState) Digest {
-	var committed []Head
+	committed := map[string]*engine.ChainHead{}
+	headOf := func(sku string) *engine.ChainHead {
+		h := committed[sku]
+		if h == nil {
+			h = &engine.ChainHead{SKU: sku}
+			committed[sku] = h
+		}
+		return h
+	}
 	for k, h := range a.heads {
 		if k.activity == act.id {
-			committed = append(committed, Head{SKU: k.sku, Wins: h.Seq, Hash: h.Hash})
+			hd := headOf(k.sku)
+			hd.Wins, hd.Hash = h.Seq, h.Hash
 		}
+	}
+	for k, h := range a.controlHeads {
+		if k.activity == act.id {
+			hd := headOf(k.sku)
+			hd.Controls, hd.ControlHash = h.Seq, h.Hash
+		}
+	}
+	var heads []engine.ChainHead
+	for _, h := range committed {
+		heads = append(heads, *h)
 	}
 	d := Digest{
 		Activity:  act.id,
-		Digest:    ActivityDigest(act.recordHeads),
-		Committed: ActivityDigest(committed),
+		Digest:    engine.ActivityDigest(act.recordHeads),
+		Committed: engine.ActivityDigest(heads),
 		Published: a.opts.Published[act.id],
 	}
 	if d.Published != "" && d.Published != d.Digest {
 		a.checks[CheckDigest].add(Offense{Activity: act.id, Reason: fmt.Sprintf("the published digest %s is not the log's %s", d.Published, d.Digest)})
 	}
 	return d
+}
+
+func cmpBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case !x:
+		return -1
+	}
+	return 1
 }
 
 func hexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"seckill/engine"
 	"seckill/internal/store/auditlog"
 )
 
@@ -20,7 +21,7 @@ type actState struct {
 	// made under that limit are checked once all chains are done.
 	limitActivity bool
 
-	recordHeads []Head // chain heads from the records, for the digest
+	recordHeads []engine.ChainHead // chain heads from the records, for the digest
 }
 
 // limitWin is one win as the activity-wide limit sees it.

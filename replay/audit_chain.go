@@ -21,11 +21,16 @@ type chainAudit struct {
 	rg  wal.RecordRange
 	sku *skuState // nil for a range that holds no chain
 
-	records    uint64
-	checks     [numChecks]checkList
-	trunc      []Truncation
-	recordHead Head // the chain's head from its records, for the digest
-	hasHead    bool
+	// controlsOnly marks the audit of a SKU with control records but no
+	// winner record: there is no range to read.
+	controlsOnly bool
+
+	records        uint64
+	controlRecords uint64
+	checks         [numChecks]checkList
+	trunc          []Truncation
+	recordHead     engine.ChainHead // the chain's head from its records, for the digest
+	hasHead        bool
 	// limit holds every win of the chain when its activity has limit =
 	// "activity" in some config record; checkLimits reads them all.
 	limit []limitWin
@@ -43,6 +48,19 @@ type skuState struct {
 	row    *SKURow
 	counts secondCounter
 
+	// The control strand: its records in seq order, how many were
+	// applied, its head marker, and where it ended.
+	ctl         []wal.ControlRecord
+	ctlNext     int
+	ctlHead     *headState // nil: no control head marker
+	lastCtlSeq  uint64
+	lastCtlHash [32]byte
+	// What the control records put in force: the reservation list (nil
+	// before any) and the record that did, the pause record.
+	resvList *listEntry
+	resvCtl  uint64
+	pausedBy uint64
+
 	lastSeq  uint64 // key seq of the last record that decoded
 	lastHash [32]byte
 	lastWin  Offense // the last record that decoded, for findings about the tail
@@ -54,12 +72,9 @@ type skuState struct {
 	// not blamed for a gap or a prev hash nobody can read.
 	unreadable uint64
 
-	// The config in force at the last win looked at, its item, and its
-	// reservation list (or why it cannot be had).
+	// The config in force at the last win looked at, and its item.
 	cfgIndex int
 	item     *auditlog.Item
-	resv     *uidset.Set
-	resvErr  error
 }
 
 type pendingRecord struct {
@@ -79,8 +94,10 @@ func (c *chainAudit) run() error {
 			s.shard.Reserve(int(min(s.head.Seq, s.shard.Spec().Quota, presizeCap)))
 		}
 	}
-	if err := c.a.log.ScanRecordsIn(c.rg, c.record); err != nil {
-		return err
+	if !c.controlsOnly {
+		if err := c.a.log.ScanRecordsIn(c.rg, c.record); err != nil {
+			return err
+		}
 	}
 	c.finish()
 	return nil
@@ -124,7 +141,7 @@ func (s *skuState) configAt(t int64) (*auditlog.Config, *auditlog.Item) {
 	i := s.cfgIndex
 	if i < 0 || h[i].TimeUnixNano > t || (i+1 < len(h) && h[i+1].TimeUnixNano <= t) {
 		i = sort.Search(len(h), func(j int) bool { return h[j].TimeUnixNano > t }) - 1
-		s.cfgIndex, s.item, s.resv, s.resvErr = i, nil, nil, nil
+		s.cfgIndex, s.item = i, nil
 		if i >= 0 {
 			s.item = h[i].Item(s.sku)
 		}
@@ -139,6 +156,7 @@ func (s *skuState) configAt(t int64) (*auditlog.Config, *auditlog.Item) {
 // is set when the record's own activity, SKU or seq differ from the key's.
 func (c *chainAudit) win(w *engine.Win, pos uint64, misplaced bool) {
 	s := c.sku
+	c.controlsBefore(pos)
 	o := Offense{Activity: s.act.id, SKU: s.sku, Seq: pos, UID: w.UID, TimeUnixNano: w.TimeUnixNano}
 	var fault engine.Fault
 	if misplaced {
@@ -216,9 +234,14 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 	}
 }
 
-// inForce checks a win against the config record in force at its time.
+// inForce checks a win against what the control records before it put in
+// force (pause, reservation list) and the config record in force at its
+// time (window, quota, release rate, limit).
 func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 	s := c.sku
+	if s.shard.Paused() {
+		c.offend(CheckPaused, withReason(o, fmt.Sprintf("won while paused by control %d", s.pausedBy)))
+	}
 	t := w.TimeUnixNano
 	n := s.counts.add(t)
 	act := s.act
@@ -246,42 +269,42 @@ func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 		c.offend(CheckReleaseRate, withReason(o, fmt.Sprintf("win %d in the second from %s; release_per_sec is %d", n, fmtTime(floorDiv(t, 1e9)*1e9), it.ReleasePerSec)))
 	}
 	if cfg.Reservation == "required" {
-		c.checkReserved(cfg, w, o)
+		c.checkReserved(w, o)
 	}
 }
 
 // checkReserved queues the winner for the reservation check (see
-// checkQueued) once the list in force is at hand; a list that cannot be
-// had is a finding at once.
-func (c *chainAudit) checkReserved(cfg *auditlog.Config, w *engine.Win, o Offense) {
+// checkQueued) against the list the control records put in force before
+// it; no list, or one the store cannot give, is a finding at once.
+func (c *chainAudit) checkReserved(w *engine.Win, o Offense) {
 	s := c.sku
-	if s.resv == nil && s.resvErr == nil {
-		s.resv, s.resvErr = c.a.reservations(cfg)
+	switch {
+	case s.resvList == nil:
+		c.offend(CheckReservation, withReason(o, "no reservation list in force: no control record put one before this win"))
+	case s.resvList.err != nil:
+		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (control %d): %v", s.resvCtl, s.resvList.err)))
+	default:
+		c.resvQ = append(c.resvQ, resvQuery{uid: w.UID, t: w.TimeUnixNano, seq: o.Seq, ctl: s.resvCtl, set: s.resvList.set})
 	}
-	if s.resvErr != nil {
-		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (config record %d): %v", cfg.Seq, s.resvErr)))
-		return
-	}
-	c.resvQ = append(c.resvQ, resvQuery{uid: w.UID, t: w.TimeUnixNano, seq: o.Seq, cfg: int32(s.cfgIndex), set: s.resv})
 }
 
-// resvQuery is one winner to look up in the reservation list of config
-// record cfg (an index into the activity's history).
+// resvQuery is one winner to look up in the reservation list control record
+// ctl put in force.
 type resvQuery struct {
 	uid uint64
 	t   int64
 	seq uint64
-	cfg int32
+	ctl uint64
 	set *uidset.Set
 }
 
 func queryUID(q *resvQuery) uint64 { return q.uid }
 
 // checkQueued checks the chain's winners against the reservation lists in
-// force, or — within reservationGrace before a change — the next one. The
-// lookups are sorted by uid and each list is walked with a cursor, since a
-// lookup in a list of millions in seq (random uid) order costs a cache miss
-// or two apiece; the findings are reported in seq order as usual.
+// force when each was decided. The lookups are sorted by uid and each list
+// is walked with a cursor, since a lookup in a list of millions in seq
+// (random uid) order costs a cache miss or two apiece; the findings are
+// reported in seq order as usual.
 func (c *chainAudit) checkQueued() {
 	if len(c.resvQ) == 0 {
 		return
@@ -308,22 +331,13 @@ func (c *chainAudit) checkQueued() {
 		if at < len(uids) && uids[at] == x.uid {
 			continue
 		}
-		ok := false
-		h := s.act.history
-		for j := int(x.cfg) + 1; !ok && j < len(h) && h[j].TimeUnixNano-x.t <= int64(reservationGrace); j++ {
-			if h[j].Reservation == "required" {
-				ok, _ = c.a.reserved(&h[j], x.uid)
-			}
-		}
-		if !ok {
-			missing = append(missing, x)
-		}
+		missing = append(missing, x)
 	}
 	slices.SortFunc(missing, func(a, b resvQuery) int { return cmp.Compare(a.seq, b.seq) })
 	for _, x := range missing {
-		cfg := &s.act.history[x.cfg]
+		d := x.set.Digest()
 		c.offend(CheckReservation, Offense{Activity: s.act.id, SKU: s.sku, Seq: x.seq, UID: x.uid, TimeUnixNano: x.t,
-			Reason: fmt.Sprintf("uid %d is not in the reservation list in force (record %d, %d uids, %.12s…)", x.uid, cfg.Seq, cfg.ReservationsCount, cfg.ReservationsDigest)})
+			Reason: fmt.Sprintf("uid %d is not in the reservation list in force (control %d, %d uids, %x…)", x.uid, x.ctl, x.set.Len(), d[:6])})
 	}
 	c.resvQ = nil
 }
@@ -335,6 +349,7 @@ func (c *chainAudit) finish() {
 	if s == nil {
 		return
 	}
+	c.finishControls()
 	c.checkQueued()
 	act := s.act
 	var headSeq uint64
@@ -344,6 +359,8 @@ func (c *chainAudit) finish() {
 	switch {
 	case s.pending != nil:
 		c.trunc = append(c.trunc, Truncation{Activity: act.id, SKU: s.sku, LastSeq: s.lastSeq, HeadSeq: headSeq, Partial: true})
+	case s.head == nil && c.controlsOnly:
+		// A SKU that never sold: its control strand is all there is.
 	case s.head == nil:
 		c.offend(CheckDigest, Offense{Activity: act.id, SKU: s.sku, Reason: "no head marker: the engine writes one with every win, so it was removed"})
 	case headSeq > s.lastSeq:
@@ -351,8 +368,11 @@ func (c *chainAudit) finish() {
 	case headSeq == s.lastSeq && s.head.Hash != s.lastHash:
 		c.offend(CheckDigest, withReason(s.lastWin, "the last record's hash is not the one its head marker names: rewritten after it was written"))
 	}
+	if s.lastSeq > 0 || s.lastCtlSeq > 0 {
+		c.recordHead = engine.ChainHead{SKU: s.sku, Wins: s.lastSeq, Hash: s.lastHash, Controls: s.lastCtlSeq, ControlHash: s.lastCtlHash}
+		c.hasHead = true
+	}
 	if s.lastSeq > 0 {
-		c.recordHead, c.hasHead = Head{SKU: s.sku, Wins: s.lastSeq, Hash: s.lastHash}, true
 		s.row.ChainHead = hexHash(s.lastHash)
 	}
 	s.row.PeakPerSec = s.counts.peak

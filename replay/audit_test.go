@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -126,12 +127,18 @@ func TestAuditCleanSale(t *testing.T) {
 		if winners != 60 || len(rep.Digests) != 1 || rep.Digests[0].Digest != rep.Digests[0].Committed {
 			t.Fatalf("winners %d, digests %+v", winners, rep.Digests)
 		}
-		wantConfigs := 1
-		if o.Changes {
-			wantConfigs = 4 // start, pause, reservations, resume
-		}
-		if len(rep.Configs) != wantConfigs {
+		if len(rep.Configs) != 1 {
 			t.Fatalf("configs %+v", rep.Configs)
+		}
+		wantControls := uint64(0) // per SKU
+		if o.Reservation {
+			wantControls++ // the configured list
+		}
+		if o.Changes {
+			wantControls += 3 // pause, the new list, resume
+		}
+		if rep.ControlRecords != 3*wantControls {
+			t.Fatalf("%d control records, want %d", rep.ControlRecords, 3*wantControls)
 		}
 	}
 }
@@ -286,7 +293,7 @@ func TestAuditForgedWithKey(t *testing.T) {
 // policyEnv is what a policy case knows of the sale before it forges.
 type policyEnv struct {
 	hist  []auditlog.Config
-	lists map[string]*uidset.Set // by digest
+	lists []*uidset.Set // the reservation lists sku-0000's control records put in force, in order
 }
 
 func (e *policyEnv) last() *auditlog.Config { return &e.hist[len(e.hist)-1] }
@@ -338,15 +345,36 @@ func TestAuditPolicy(t *testing.T) {
 			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID = 1 << 50 })
 			return map[string][]string{"reservation": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
 		}},
-		{"reserved only in the next list, within the grace", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
-			h, uid := env.hist, onlyInNewList(t, s, env)
-			forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID, w.TimeUnixNano = uid, h[2].TimeUnixNano-int64(reservationGrace)/2 })
+		{"after a swap, reserved only in the new list", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			uid := onlyInOneList(t, s, env, 1)
+			forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID = uid })
 			return nil
 		}},
-		{"reserved only in the next list, before the grace", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
-			h, uid := env.hist, onlyInNewList(t, s, env)
-			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID, w.TimeUnixNano = uid, h[2].TimeUnixNano-3*int64(reservationGrace)/2 })
+		{"after a swap, reserved only in the replaced list", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true, Changes: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			uid := onlyInOneList(t, s, env, 0)
+			w := forge(t, s, seed, "sku-0000", func(w *engine.Win) { w.UID = uid })
 			return map[string][]string{"reservation": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"win while paused", loggen.Options{Wins: 20, SKUs: 2, Stock: 30}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			forgeControl(t, s, "sku-0000", engine.Control{Kind: engine.ControlPause})
+			w := forge(t, s, seed, "sku-0000", func(*engine.Win) {})
+			return map[string][]string{"paused": {fmt.Sprintf("sku-0000#%d", w.Seq)}}
+		}},
+		{"no reservation list in force", loggen.Options{Wins: 20, SKUs: 2, Stock: 30, Reservation: true}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
+			// Remove the SKU's only control record (the configured list)
+			// and its head marker, so nothing put a list in force: every
+			// win is named.
+			if c := s.Control(act, "sku-0000", 1); c.Kind != engine.ControlReservations {
+				t.Fatalf("first control is %v", c.Kind)
+			}
+			s.DeleteControl(act, "sku-0000", 1)
+			s.DeleteMetaPrefix(wal.ControlHeadMetaKey(act, "sku-0000"))
+			var named []string
+			last, _ := headOf(t, s, "sku-0000")
+			for seq := uint64(1); seq <= last; seq++ {
+				named = append(named, fmt.Sprintf("sku-0000#%d", seq))
+			}
+			return map[string][]string{"reservation": named}
 		}},
 		{"over release_per_sec", loggen.Options{Wins: 20, SKUs: 1, Stock: 40, ReleasePerSec: 3}, func(t *testing.T, s *waltest.Store, env *policyEnv) map[string][]string {
 			seq, _ := headOf(t, s, "sku-0000")
@@ -370,13 +398,22 @@ func TestAuditPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			env := &policyEnv{hist: hist[act], lists: map[string]*uidset.Set{}}
-			for _, c := range env.hist {
-				if d := c.ReservationsDigest; d != "" && env.lists[d] == nil {
-					if env.lists[d], err = auditlog.LoadReservations(l, d); err != nil {
-						t.Fatal(err)
-					}
+			env := &policyEnv{hist: hist[act]}
+			var digests [][32]byte
+			if err := l.ScanControls(func(r *wal.ControlRecord) error {
+				if r.SKU == "sku-0000" && r.Control.Kind == engine.ControlReservations {
+					digests = append(digests, r.Control.Digest)
 				}
+				return r.Err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range digests {
+				set, err := auditlog.LoadReservations(l, hex.EncodeToString(d[:]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				env.lists = append(env.lists, set)
 			}
 			l.Close()
 			s := waltest.Open(t, dir)
@@ -398,28 +435,44 @@ func TestAuditPolicy(t *testing.T) {
 	}
 }
 
-// onlyInNewList returns a uid that is in the reservation list that
-// replaced the first one (config record 3, reason "reservations") but not
-// in the first, and that has not won sku-0000.
-func onlyInNewList(t *testing.T, s *waltest.Store, env *policyEnv) uint64 {
+// onlyInOneList returns a uid that is in reservation list which (0: the
+// configured one, 1: the one that replaced it) but not in the other, and
+// that has not won sku-0000.
+func onlyInOneList(t *testing.T, s *waltest.Store, env *policyEnv, which int) uint64 {
 	t.Helper()
-	h := env.hist
-	if len(h) != 4 || h[2].Reason != auditlog.ReasonReservations {
-		t.Fatalf("history %+v", h)
+	if len(env.lists) != 2 {
+		t.Fatalf("%d reservation lists in force over the sale, want 2", len(env.lists))
 	}
 	won := map[uint64]bool{}
 	last, _ := headOf(t, s, "sku-0000")
 	for seq := uint64(1); seq <= last; seq++ {
 		won[s.Win(act, "sku-0000", seq).UID] = true
 	}
-	old, cur := env.lists[h[0].ReservationsDigest], env.lists[h[2].ReservationsDigest]
-	for _, uid := range cur.Sorted() {
-		if !old.Contains(uid) && !won[uid] {
+	in, other := env.lists[which], env.lists[1-which]
+	for _, uid := range in.Sorted() {
+		if !other.Contains(uid) && !won[uid] {
 			return uid
 		}
 	}
-	t.Fatal("no uid only in the new list")
+	t.Fatal("no uid only in that list")
 	return 0
+}
+
+// forgeControl appends a control record to sku's strand after its last win
+// that passes every integrity check (chained to both strands, hashed, head
+// marker moved), as a forger with the disk would.
+func forgeControl(t *testing.T, s *waltest.Store, sku string, c engine.Control) engine.Control {
+	t.Helper()
+	wseq, whash := headOf(t, s, sku)
+	cseq, chash, _ := s.ControlHead(act, sku)
+	c.Activity, c.SKU = act, sku
+	c.Seq, c.Prev = cseq+1, chash
+	c.AfterWins, c.WinHead = wseq, whash
+	c.TimeUnixNano = s.Win(act, sku, wseq).TimeUnixNano
+	c.Hash = engine.ComputeControlHash(&c)
+	s.PutControl(&c)
+	s.SetControlHead(act, sku, c.Seq, c.Hash)
+	return c
 }
 
 // TestAuditListsAreCapped: a check lists at most MaxListed records but

@@ -17,6 +17,8 @@ type Report struct {
 	TruncatedTails []Truncation `json:"truncated_tails"`
 	Digests        []Digest     `json:"digests"`
 	Configs        []ConfigNote `json:"configs"`
+	// ControlRecords counts every control record read, good or bad.
+	ControlRecords uint64 `json:"control_records"`
 }
 
 // SKURow sums up one (activity, SKU). Stock and quota are those of the
@@ -32,6 +34,7 @@ type SKURow struct {
 	LastWinUnixNano  int64  `json:"last_win_unix_nano"`
 	PeakPerSec       uint64 `json:"peak_wins_per_sec"`
 	ChainHead        string `json:"chain_head"` // hash of the last record, hex; empty when none
+	Controls         uint64 `json:"controls"`   // control records of the SKU
 }
 
 // Check is one invariant and the records that break it. At most
@@ -69,9 +72,12 @@ type Truncation struct {
 	LastSeq uint64 `json:"last_seq"`
 	HeadSeq uint64 `json:"head_seq"`
 	Partial bool   `json:"partial"`
+	// Controls is set when the strand that ends early is the SKU's control
+	// records (the seqs are then control seqs).
+	Controls bool `json:"controls"`
 }
 
-// Digest is an activity's digest (ActivityDigest over its chain heads)
+// Digest is an activity's digest (engine.ActivityDigest over its chain heads)
 // recomputed from the records, the one its head markers commit to, and the
 // published one the operator gave the audit, if any.
 type Digest struct {
@@ -98,6 +104,7 @@ const (
 	CheckReservation
 	CheckWindow
 	CheckReleaseRate
+	CheckPaused
 	CheckTickets
 	CheckChain
 	CheckDigest
@@ -112,8 +119,9 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckReservation: {"reservation", "every winner was reserved where reservation is required"},
 	CheckWindow:      {"window", "every win inside its activity's window"},
 	CheckReleaseRate: {"release_rate", "release_per_sec never exceeded"},
+	CheckPaused:      {"paused", "no win while its SKU was paused"},
 	CheckTickets:     {"tickets", "every ticket verifies"},
-	CheckChain:       {"chain", "every record decodes and the hash chains are intact"},
+	CheckChain:       {"chain", "every record decodes and the hash chains, wins and controls, are intact"},
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},
 }
 

@@ -51,6 +51,24 @@ func appendChainKey(dst []byte, prefix byte, activity, sku string, seq uint64) [
 	return binary.BigEndian.AppendUint64(dst, seq)
 }
 
+// AppendControlKey appends the store key of control record c.
+func AppendControlKey(dst []byte, c *engine.Control) []byte {
+	return appendChainKey(dst, controlPrefix, c.Activity, c.SKU, c.Seq)
+}
+
+// AppendControlValue appends the stored value of c: its canonical body
+// followed by c.Hash as given.
+func AppendControlValue(dst []byte, c *engine.Control) []byte {
+	dst = engine.AppendControlCanonical(dst, c)
+	return append(dst, c.Hash[:]...)
+}
+
+// ControlHeadMetaKey is the meta key (as ScanMeta names it) of the head
+// marker of (activity, sku)'s control strand.
+func ControlHeadMetaKey(activity, sku string) string {
+	return string(appendMarkerKey(nil, controlHeadMetaPrefix, activity, sku)[1:])
+}
+
 // putControls adds every control record and, per (activity, SKU), the head
 // marker of its control strand to b. Controls of one SKU come in seq order.
 func putControls(b *pebble.Batch, controls []engine.Control) error {
@@ -58,9 +76,8 @@ func putControls(b *pebble.Batch, controls []engine.Control) error {
 		c := &controls[i]
 		vl := engine.ControlCanonicalLen(c) + hashSize
 		op := b.SetDeferred(controlKeyLen(c), vl)
-		appendChainKey(op.Key[:0], controlPrefix, c.Activity, c.SKU, c.Seq)
-		v := engine.AppendControlCanonical(op.Value[:0], c)
-		if n := len(append(v, c.Hash[:]...)); n != vl {
+		AppendControlKey(op.Key[:0], c)
+		if n := len(AppendControlValue(op.Value[:0], c)); n != vl {
 			panic(fmt.Sprintf("wal: encoded control is %d bytes, want %d", n, vl))
 		}
 		if err := finishOp(op); err != nil {

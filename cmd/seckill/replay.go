@@ -104,6 +104,9 @@ func printReport(w io.Writer, rep *replay.Report) {
 		if t.Partial {
 			what = fmt.Sprintf("the record after seq %d is only partly written", t.LastSeq)
 		}
+		if t.Controls {
+			what = fmt.Sprintf("the control records after control %d are missing; its control head marker names control %d", t.LastSeq, t.HeadSeq)
+		}
 		fmt.Fprintf(w, "TRUNCATED TAIL %s/%s: %s. The log ends mid-write (a crash, or a disk that lost synced data); this is not an edit.\n", t.Activity, t.SKU, what)
 	}
 	fmt.Fprintln(w)

@@ -21,14 +21,15 @@
 package admin
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"seckill/internal/live/gate"
@@ -40,10 +41,36 @@ import (
 const maxBodyBytes = 10_000_000 * 21
 
 // Engine is what the admin API operates on.
+//
+// SetPaused and SetReservations change a running sale through its shards:
+// each SKU's shard decides the change in sequence with its attempts and
+// writes a control record to the log (engine.Control), and they return only
+// once every record is durable — so a 200 means the change is in the log,
+// in force, and survives a restart. Errors wrap ErrNotFound (nothing to
+// change) or ErrUnavailable (some shard could not make it; ControlOutcome
+// says how many did).
 type Engine interface {
 	Gate() *gate.Gate
-	Reservations(activity string) *atomic.Pointer[uidset.Set]
+	SetPaused(ctx context.Context, activity, sku string, paused bool) (ControlOutcome, error)
+	SetReservations(ctx context.Context, activity string, set *uidset.Set) (ControlOutcome, error)
 }
+
+// ControlOutcome is what a control change did across the SKUs it went to.
+type ControlOutcome struct {
+	SKUs      int `json:"skus"`      // shards the change went to
+	Applied   int `json:"applied"`   // shards that recorded it
+	Unchanged int `json:"unchanged"` // shards already in that state
+}
+
+// Errors an Engine's control changes wrap.
+var (
+	ErrNotFound    = errors.New("admin: no such activity or sku")
+	ErrUnavailable = errors.New("admin: change not made")
+)
+
+// controlTimeout bounds how long a control change waits for room in a busy
+// shard's inbox; once queued, the shard answers within one commit.
+const controlTimeout = 10 * time.Second
 
 // Options configure the admin API's handler.
 type Options struct {
@@ -128,44 +155,42 @@ func stats(w http.ResponseWriter, e Engine) {
 
 func setPaused(w http.ResponseWriter, r *http.Request, e Engine, paused bool) {
 	act, sku := r.URL.Query().Get("activity"), r.URL.Query().Get("sku")
-	n := 0
-	for _, rt := range e.Gate().Routes() {
-		if rt.Activity == act && (sku == "" || rt.SKU == sku) {
-			rt.SetPaused(paused)
-			n++
-		}
-	}
-	if n == 0 {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("no sku matches activity %q sku %q", act, sku)})
+	ctx, cancel := context.WithTimeout(r.Context(), controlTimeout)
+	defer cancel()
+	out, err := e.SetPaused(ctx, act, sku, paused)
+	if err != nil {
+		controlError(w, out, err)
 		return
 	}
-	reason := "resume"
-	if paused {
-		reason = "pause"
-	}
-	if !recordChange(w, e, act, reason) {
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"paused": paused, "skus": n})
+	writeJSON(w, http.StatusOK, map[string]any{"paused": paused, "skus": out.SKUs, "applied": out.Applied, "unchanged": out.Unchanged})
 }
 
 func putReservations(w http.ResponseWriter, r *http.Request, e Engine) {
 	act := r.URL.Query().Get("activity")
-	ptr := e.Reservations(act)
-	if ptr == nil {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("activity %q does not require reservations", act)})
-		return
-	}
 	set, err := uidset.Load(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
 		return
 	}
-	ptr.Store(set)
-	if !recordChange(w, e, act, "reservations") {
+	ctx, cancel := context.WithTimeout(r.Context(), controlTimeout)
+	defer cancel()
+	out, err := e.SetReservations(ctx, act, set)
+	if err != nil {
+		controlError(w, out, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"activity": act, "uids": set.Len()})
+	writeJSON(w, http.StatusOK, map[string]any{"activity": act, "uids": set.Len(), "skus": out.SKUs, "applied": out.Applied, "unchanged": out.Unchanged})
+}
+
+// controlError answers a control change that was not made everywhere: 404
+// when there was nothing to change, 503 when some shard could not make it
+// (the change may have been made on the others; repeating it is safe).
+func controlError(w http.ResponseWriter, out ControlOutcome, err error) {
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, ErrNotFound) {
+		status = http.StatusNotFound
+	}
+	writeJSON(w, status, map[string]any{"error": err.Error(), "skus": out.SKUs, "applied": out.Applied, "unchanged": out.Unchanged})
 }
 
 type blocklistBody struct {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"seckill/engine"
@@ -18,7 +17,6 @@ import (
 	"seckill/internal/config"
 	"seckill/internal/live/gate"
 	"seckill/internal/live/shardloop"
-	"seckill/internal/live/uidset"
 	"seckill/replay"
 	"seckill/wal"
 )
@@ -35,10 +33,6 @@ type Server struct {
 	admin  *http.Server
 	// handoff exports and pushes winners to the mall (handoff.go).
 	handoff handoff
-	// Reservations holds each activity's swappable reservation set, by id.
-	reservations map[string]*atomic.Pointer[uidset.Set]
-	// audit writes the config records of the audit log (audit.go).
-	audit auditState
 	// raiseFDLimit is raiseFDLimit (limits.go); a test injects its failure.
 	raiseFDLimit func() (uint64, error)
 	// reloadMu serializes Reload; fileCfg is the configuration file as
@@ -71,7 +65,7 @@ func openWith(cfg *config.Config, log *slog.Logger, storeOpts wal.Options) (*Ser
 	if err != nil {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
-	s := &Server{cfg: cfg, log: log, store: store, reservations: map[string]*atomic.Pointer[uidset.Set]{}, raiseFDLimit: raiseFDLimit}
+	s := &Server{cfg: cfg, log: log, store: store, raiseFDLimit: raiseFDLimit}
 	if err := s.openHandoff(); err != nil {
 		store.Close()
 		return nil, err
@@ -83,8 +77,8 @@ func openWith(cfg *config.Config, log *slog.Logger, storeOpts wal.Options) (*Ser
 	return s, nil
 }
 
-// build loads reservations, creates and recovers the shards, and wires the
-// loops and the gate.
+// build creates and recovers the shards, puts the configured reservation
+// lists in force, and wires the loops and the gate.
 func (s *Server) build() error {
 	key, err := s.store.TicketKey()
 	if err != nil {
@@ -95,19 +89,6 @@ func (s *Server) build() error {
 	var index int32
 	for ai := range s.cfg.Activities {
 		act := &s.cfg.Activities[ai]
-		var resvPtr *atomic.Pointer[uidset.Set]
-		var resv engine.Reservations
-		if act.Reservation == "required" {
-			set, err := uidset.LoadFile(act.ReservationsFile)
-			if err != nil {
-				return fmt.Errorf("server: activity %s: reservations: %w", act.ID, err)
-			}
-			resvPtr = &atomic.Pointer[uidset.Set]{}
-			resvPtr.Store(set)
-			s.reservations[act.ID] = resvPtr
-			resv = gate.ReservationSet{P: resvPtr}
-			s.log.Info("reservations loaded", "activity", act.ID, "uids", set.Len())
-		}
 		var claims *engine.Claims
 		if act.Limit == "activity" {
 			claims = engine.NewClaims()
@@ -123,15 +104,15 @@ func (s *Server) build() error {
 				StartUnixNano:       act.StartTime.UnixNano(),
 				EndUnixNano:         act.EndTime.UnixNano(),
 				LimitActivity:       claims != nil,
-				ReservationRequired: resvPtr != nil,
+				ReservationRequired: act.Reservation == "required",
 			}
 			index++
-			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, resv)
+			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, nil)
 			shards[[2]string{act.ID, item.SKU}] = shard
 			loop := shardloop.New(shard, s.store, act.Queue, s.cfg.Server.BatchMax, clock)
 			s.wireDurable(loop)
 			s.loops = append(s.loops, loop)
-			s.routes = append(s.routes, gate.NewRoute(RouteSpec(act, item), loop, resvPtr))
+			s.routes = append(s.routes, gate.NewRoute(RouteSpec(act, item), loop))
 		}
 	}
 	start := time.Now()
@@ -139,13 +120,16 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("server: recovery from %s: %w", s.cfg.Server.DataDir, err)
 	}
+	if err := s.applyConfigReservations(shards); err != nil {
+		return err
+	}
 	for _, o := range sum.Orphans {
 		s.log.Warn("store has wins for an activity/sku not in the configuration; kept in the store, not served", "activity", o.Activity, "sku", o.SKU, "wins", o.Wins)
 	}
 	for _, l := range s.loops {
 		l.Recovered()
 	}
-	s.log.Info("recovered", "wins", sum.Wins, "shards", len(s.loops), "took", time.Since(start))
+	s.log.Info("recovered", "wins", sum.Wins, "controls", sum.Controls, "shards", len(s.loops), "took", time.Since(start))
 	s.gate = gate.New(GateOptions(s.cfg), s.routes)
 	if err := s.restoreBlocklist(); err != nil {
 		return err
@@ -155,11 +139,6 @@ func (s *Server) build() error {
 
 // Gate is the engine's front-end logic, for alternative front ends.
 func (s *Server) Gate() *gate.Gate { return s.gate }
-
-// Reservations returns an activity's swappable reservation set, or nil.
-func (s *Server) Reservations(activity string) *atomic.Pointer[uidset.Set] {
-	return s.reservations[activity]
-}
 
 // Run starts the shard loops and the front end and serves until ctx ends or
 // the front end fails. Then it drains in-flight attempts, stops the front

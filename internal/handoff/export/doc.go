@@ -22,7 +22,7 @@
 //
 // Every field of the canonical encoding is there, so anyone holding the
 // files can recompute each hash (engine.ComputeHash), check each chain, and
-// recompute replay.ActivityDigest over the chain heads (see Verifier) to
+// recompute engine.ActivityDigest over the chain heads (see Verifier) to
 // compare with the digest an operator published or the manifest lists.
 // The encoders write by hand (strconv, hex) into one reused buffer: an
 // export is bounded by the store scan, not by encoding/json.

@@ -16,7 +16,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"seckill/engine"
-	"seckill/replay"
 	"seckill/wal"
 )
 
@@ -274,9 +273,19 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 	if opts.Format == FormatCSV {
 		appendRecord = AppendCSV
 	}
-	heads := map[string][]replay.Head{}
+	heads := map[string][]engine.ChainHead{}
 	var acts []string
 	seen := map[chainKey]bool{}
+	// Control strands are not exported, but the digest covers their heads.
+	// They are read just before the wins: a control change made during the
+	// export shows in the next manifest.
+	controlHeads := map[chainKey]wal.Head{}
+	if err := e.log.ScanControlHeads(func(h *wal.Head) error {
+		controlHeads[chainKey{h.Activity, h.SKU}] = *h
+		return nil
+	}, func(key string, err error) error { return err }); err != nil {
+		return fmt.Errorf("export: control heads: %w", err)
+	}
 	var first, last int64
 	pauseWriting := opts.Pause != nil // once, after the first record
 	err := e.log.ScanWinsAfter(func(head *engine.Win) (uint64, error) {
@@ -290,7 +299,11 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 		if _, ok := heads[k.Activity]; !ok {
 			acts = append(acts, k.Activity)
 		}
-		heads[k.Activity] = append(heads[k.Activity], replay.Head{SKU: k.SKU, Wins: head.Seq, Hash: head.Hash})
+		h := engine.ChainHead{SKU: k.SKU, Wins: head.Seq, Hash: head.Hash}
+		if ch, ok := controlHeads[k]; ok {
+			h.Controls, h.ControlHash = ch.Seq, ch.Hash
+		}
+		heads[k.Activity] = append(heads[k.Activity], h)
 		return after, nil
 	}, func(w *engine.Win) error {
 		buf = appendRecord(buf, w)
@@ -334,9 +347,13 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 		m.LastTime = time.Unix(0, last).UTC().Format(time.RFC3339Nano)
 	}
 	for _, act := range acts {
-		ah := ActivityHeads{Activity: act, Digest: replay.ActivityDigest(heads[act])}
+		ah := ActivityHeads{Activity: act, Digest: engine.ActivityDigest(heads[act])}
 		for _, h := range heads[act] {
-			ah.Chains = append(ah.Chains, ChainHead{SKU: h.SKU, Wins: h.Wins, Head: hex.EncodeToString(h.Hash[:])})
+			ch := ChainHead{SKU: h.SKU, Wins: h.Wins, Head: hex.EncodeToString(h.Hash[:]), Controls: h.Controls}
+			if h.Controls > 0 {
+				ch.ControlHead = hex.EncodeToString(h.ControlHash[:])
+			}
+			ah.Chains = append(ah.Chains, ch)
 		}
 		m.Activities = append(m.Activities, ah)
 	}

@@ -47,7 +47,7 @@ type Range struct {
 	Through  uint64 `json:"through"`
 }
 
-// ActivityHeads is an activity's chain heads and replay.ActivityDigest.
+// ActivityHeads is an activity's chain heads and engine.ActivityDigest.
 type ActivityHeads struct {
 	Activity string      `json:"activity"`
 	Digest   string      `json:"digest"`
@@ -59,6 +59,10 @@ type ChainHead struct {
 	SKU  string `json:"sku"`
 	Wins uint64 `json:"wins"`
 	Head string `json:"head"` // hex hash of the last win; zeros when none
+	// Controls and ControlHead are the SKU's control strand (not exported,
+	// but covered by the digest); absent when it has none.
+	Controls    uint64 `json:"controls,omitempty"`
+	ControlHead string `json:"control_head,omitempty"`
 }
 
 // ReadManifest reads a manifest file.

@@ -4,41 +4,47 @@ import (
 	"fmt"
 
 	"seckill/engine"
-	"seckill/replay"
 )
 
 // Verifier recomputes hash chains from exported records, so that anyone
 // holding the files — from the first incremental export on, or one -all
 // export — can check them against the digests an operator published. Feed
 // it every record in file order (within a chain, files list seqs in order).
+// A SKU's control records are not exported; where a SKU has some, the
+// digest also covers their head, which the manifest lists (ControlHead).
 type Verifier struct {
-	chains map[chainKey]*replay.Head
+	chains map[chainKey]*engine.ChainHead
 	order  []chainKey
 }
 
 // Add checks that w continues its chain: the next seq, Prev equal to the
 // previous Hash, and Hash equal to SHA-256 of its canonical encoding.
 func (v *Verifier) Add(w *engine.Win) error {
-	if v.chains == nil {
-		v.chains = map[chainKey]*replay.Head{}
+	if err := v.head(w.Activity, w.SKU).Continue(w); err != nil {
+		return fmt.Errorf("%w: %w", ErrChain, err)
 	}
-	k := chainKey{w.Activity, w.SKU}
+	return nil
+}
+
+// AddControlHead takes the head of a SKU's control strand (from a
+// manifest's ChainHead) into its digest.
+func (v *Verifier) AddControlHead(activity, sku string, controls uint64, hash [32]byte) {
+	h := v.head(activity, sku)
+	h.Controls, h.ControlHash = controls, hash
+}
+
+func (v *Verifier) head(activity, sku string) *engine.ChainHead {
+	if v.chains == nil {
+		v.chains = map[chainKey]*engine.ChainHead{}
+	}
+	k := chainKey{activity, sku}
 	h := v.chains[k]
 	if h == nil {
-		h = &replay.Head{SKU: w.SKU}
+		h = &engine.ChainHead{SKU: sku}
 		v.chains[k] = h
 		v.order = append(v.order, k)
 	}
-	switch {
-	case w.Seq != h.Wins+1:
-		return fmt.Errorf("%w: %s/%s seq %d follows %d", ErrChain, w.Activity, w.SKU, w.Seq, h.Wins)
-	case w.Prev != h.Hash:
-		return fmt.Errorf("%w: %s/%s seq %d: prev is not the previous hash", ErrChain, w.Activity, w.SKU, w.Seq)
-	case w.Hash != engine.ComputeHash(w):
-		return fmt.Errorf("%w: %s/%s seq %d: hash does not cover the record", ErrChain, w.Activity, w.SKU, w.Seq)
-	}
-	h.Wins, h.Hash = w.Seq, w.Hash
-	return nil
+	return h
 }
 
 // Wins is how many records Add accepted.
@@ -50,15 +56,15 @@ func (v *Verifier) Wins() uint64 {
 	return n
 }
 
-// Digests returns replay.ActivityDigest of every activity seen, by id.
+// Digests returns engine.ActivityDigest of every activity seen, by id.
 func (v *Verifier) Digests() map[string]string {
-	heads := map[string][]replay.Head{}
+	heads := map[string][]engine.ChainHead{}
 	for _, k := range v.order {
 		heads[k.Activity] = append(heads[k.Activity], *v.chains[k])
 	}
 	out := map[string]string{}
 	for act, hs := range heads {
-		out[act] = replay.ActivityDigest(hs)
+		out[act] = engine.ActivityDigest(hs)
 	}
 	return out
 }

@@ -210,7 +210,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 			return g.counted(r, kind, engine.Ended, withSKU(out, engine.Ended, r))
 		}
 	}
-	if r.paused.Load() || pub.Failed() {
+	if pub.Paused() || pub.Failed() {
 		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
 	}
 	if pub.SoldOut() {
@@ -230,8 +230,8 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		if r.Captcha && !g.captchaOK(req, uid, now) {
 			return g.counted(r, kind, engine.CaptchaRequired, simple(out, engine.CaptchaRequired))
 		}
-		if r.Reserved != nil {
-			if set := r.Reserved.Load(); set == nil || !set.Contains(uid) {
+		if r.Loop.Spec().ReservationRequired {
+			if set := pub.Reservations(); set == nil || !set.Contains(uid) {
 				return g.counted(r, kind, engine.NotReserved, simple(out, engine.NotReserved))
 			}
 		}

@@ -48,7 +48,7 @@ func newGateWith(t testing.TB, queue int, set func(*Options)) (*Gate, *shardloop
 	if set != nil {
 		set(&opts)
 	}
-	return New(opts, []*Route{NewRoute(rs, loop, nil)}), loop
+	return New(opts, []*Route{NewRoute(rs, loop)}), loop
 }
 
 // testOptions are a gate's options with token auth on secret.

@@ -2,11 +2,7 @@ package gate
 
 import (
 	"seckill/internal/live/meter"
-	"sync/atomic"
-
-	"seckill/engine"
 	"seckill/internal/live/shardloop"
-	"seckill/internal/live/uidset"
 )
 
 // RouteSpec is what the gate knows of one (activity, SKU): the assembly
@@ -29,38 +25,29 @@ type RouteSpec struct {
 type Route struct {
 	RouteSpec
 	Loop *shardloop.Loop
-	// Reserved is the activity's current reservation set when it requires
-	// one (nil otherwise); the admin API may swap it while serving.
-	Reserved *atomic.Pointer[uidset.Set]
 	// Attempts counts this route's /buy attempts by result, and
 	// WonLatency how long each won one took from the gate taking the
 	// request to its reply being ready, the commit's fsync included.
 	Attempts   meter.Results
 	WonLatency meter.Histogram
 
-	admit  perSecond
-	paused atomic.Bool
+	admit perSecond
 }
 
-// NewRoute describes one shard to the gate.
-func NewRoute(spec RouteSpec, loop *shardloop.Loop, reserved *atomic.Pointer[uidset.Set]) *Route {
-	r := &Route{RouteSpec: spec, Loop: loop, Reserved: reserved}
+// NewRoute describes one shard to the gate. The pause and the reservation
+// list in force are the shard's (its control records), read from
+// Loop.Public().
+func NewRoute(spec RouteSpec, loop *shardloop.Loop) *Route {
+	r := &Route{RouteSpec: spec, Loop: loop}
 	r.WonLatency.Init(meter.LatencyShift)
 	return r
 }
-
-// SetPaused stops or resumes selling this SKU; paused SKUs answer
-// unavailable and report state "paused".
-func (r *Route) SetPaused(paused bool) { r.paused.Store(paused) }
-
-// Paused reports whether the operator has paused this SKU.
-func (r *Route) Paused() bool { return r.paused.Load() }
 
 // State is the /stock state at now.
 func (r *Route) State(nowUnixNano int64) string {
 	pub := r.Loop.Public()
 	switch {
-	case r.paused.Load() || pub.Failed():
+	case pub.Paused() || pub.Failed():
 		return "paused"
 	case nowUnixNano < r.StartUnixNano:
 		return "not_started"
@@ -70,17 +57,6 @@ func (r *Route) State(nowUnixNano int64) string {
 		return "sold_out"
 	}
 	return "on_sale"
-}
-
-// ReservationSet is the engine's view of a swappable reservation set.
-type ReservationSet struct{ P *atomic.Pointer[uidset.Set] }
-
-var _ engine.Reservations = ReservationSet{}
-
-// Contains reports whether uid is in the set in force.
-func (r ReservationSet) Contains(uid uint64) bool {
-	s := r.P.Load()
-	return s != nil && s.Contains(uid)
 }
 
 // routeTable finds the route of a SKU. A SKU sold in several rounds has one

@@ -21,16 +21,19 @@ type Replier interface {
 	Reply(d *engine.Decision)
 }
 
-// Store persists wins. AppendWins returns only once the wins are durable, or
-// with an error after which nothing more can be persisted.
+// Store persists a shard's wins and control records of one batch in one
+// commit. Append returns only once they are durable, or with an error after
+// which nothing more can be persisted (*wal.Log is one).
 type Store interface {
-	AppendWins(wins []engine.Win) error
+	Append(wins []engine.Win, controls []engine.Control) error
 }
 
-// Task is one attempt on its way to a shard, with the place its answer goes.
+// Task is one attempt on its way to a shard, with the place its answer goes,
+// or — when Control is set — a control change (see Loop.Control).
 type Task struct {
 	Attempt engine.Attempt
 	To      Replier
+	Control *ControlTask
 }
 
 // Loop drives one shard. Create it with New, start Run on its own goroutine,
@@ -54,6 +57,9 @@ type Loop struct {
 	batch     []Task
 	decisions []engine.Decision
 	wins      []engine.Win
+	controls  []engine.Control
+
+	resvDigest [32]byte // of the reservation list published in pub
 
 	durableSignal chan<- struct{} // see OnDurable; nil = none
 
@@ -98,6 +104,11 @@ func (l *Loop) QueueLen() int { return len(l.inbox) }
 // Public is the shard's state for the front end's cheap checks.
 func (l *Loop) Public() *Public { return &l.pub }
 
+// Spec is the shard's fixed description: the admin API's control changes
+// pick their shards by it, and the gate asks whether a reservation is
+// required.
+func (l *Loop) Spec() *engine.Spec { return l.shard.Spec() }
+
 // Offer hands t to the shard without blocking. It returns false when the
 // inbox is full (the attempt gets busy) or the loop is closed.
 func (l *Loop) Offer(t Task) bool {
@@ -115,12 +126,15 @@ func (l *Loop) Offer(t Task) bool {
 }
 
 // FrozenWinner answers a buy or lookup from a sold-out shard without going
-// through the inbox. It may be called from any goroutine, but only once
-// Public().SoldOut() has been observed true: from then on the shard's winner
-// table is never written again, and the atomic store that set the flag
-// happened after the last write.
+// through the inbox, from the read-only view (engine.Frozen) the loop
+// published when the shard sold out. It may be called from any goroutine;
+// before the shard sold out it reports None, false.
 func (l *Loop) FrozenWinner(uid uint64) (engine.Decision, bool) {
-	d := l.shard.Step(&engine.Attempt{Kind: engine.Lookup, UID: uid})
+	f := l.pub.frozen.Load()
+	if f == nil {
+		return engine.Decision{Result: engine.None}, false
+	}
+	d := f.Lookup(uid)
 	return d, d.Result == engine.Won
 }
 
@@ -169,21 +183,30 @@ func (l *Loop) fill(first Task) {
 	}
 }
 
-// step decides one batch, makes its wins durable, and replies.
+// step decides one batch, makes its wins and control records durable, and
+// replies.
 //
 // DURABILITY ORDER: A REPLY THAT NAMES A WIN (won, already_won, a /result
-// that found one) MUST NOT BE HANDED TO ITS REPLIER BEFORE store.AppendWins
-// HAS RETURNED nil FOR THAT WIN. Every reply of the batch waits for the
-// batch's commit; wins of earlier batches were committed before this batch
-// began. If the commit fails, the shard fails closed and every decision of
-// the batch becomes unavailable: not only the wins beyond the durable seq
-// but what was decided after them (a sold_out, a busy of the release rate)
-// counted wins that are now lost.
+// that found one) MUST NOT BE HANDED TO ITS REPLIER BEFORE store.Append HAS
+// RETURNED nil FOR THAT WIN, AND A CONTROL CHANGE IS NOT ANSWERED APPLIED
+// BEFORE ITS RECORD'S Append HAS. Every reply of the batch waits for the
+// batch's commit; records of earlier batches were committed before this
+// batch began. If the commit fails, the shard fails closed and every
+// decision of the batch becomes unavailable: not only the wins beyond the
+// durable seq but what was decided after them (a sold_out, a busy of the
+// release rate) counted wins that are now lost; and every control change of
+// the batch is answered unavailable.
 func (l *Loop) step() {
 	now := l.clock()
 	l.decisions = l.decisions[:0]
 	l.wins = l.wins[:0]
+	l.controls = l.controls[:0]
 	for i := range l.batch {
+		if ct := l.batch[i].Control; ct != nil {
+			l.stepControl(ct, now)
+			l.decisions = append(l.decisions, engine.Decision{})
+			continue
+		}
 		a := &l.batch[i].Attempt
 		a.NowUnixNano = now
 		d := l.shard.Step(a)
@@ -195,22 +218,30 @@ func (l *Loop) step() {
 	}
 	failed := false
 	l.meters.Batch.Observe(uint64(len(l.batch)))
-	if len(l.wins) > 0 {
+	if len(l.wins) > 0 || len(l.controls) > 0 {
 		begin := l.clock()
-		err := l.store.AppendWins(l.wins)
+		err := l.store.Append(l.wins, l.controls)
 		l.meters.Commit.Observe(uint64(max(0, l.clock()-begin)))
 		if err != nil {
 			l.shard.Fail()
 			l.pub.set(flagFailed)
 			failed = true
-		} else {
+		} else if len(l.wins) > 0 {
 			l.shard.MarkDurable(l.wins[len(l.wins)-1].Seq)
 			l.signalDurable()
 		}
 		l.publish()
 	}
+	for i := range l.controls {
+		l.controls[i] = engine.Control{} // drop references to reservation lists
+	}
 	durable := l.shard.Durable()
 	for i := range l.batch {
+		if ct := l.batch[i].Control; ct != nil {
+			l.answerControl(ct, !failed)
+			l.batch[i].Control = nil
+			continue
+		}
 		d := &l.decisions[i]
 		if failed || d.Result.RevealsWin() && d.Seq > durable {
 			*d = engine.Decision{Result: engine.Unavailable}
@@ -221,11 +252,19 @@ func (l *Loop) step() {
 	}
 }
 
-// publish copies the shard's durable state into the atomics. The sold-out
-// flag is stored last, after every write to the winner table.
+// publish copies the shard's durable state into the atomics: remaining,
+// the pause and reservation list the control records put in force, and
+// once sold out a frozen view of the winners, stored before the flag that
+// tells the front end to read it.
 func (l *Loop) publish() {
 	l.pub.remaining.Store(int64(l.shard.Spec().Quota - l.shard.Durable()))
-	if l.shard.SoldOut() {
+	l.pub.setFlag(flagPaused, l.shard.Paused())
+	if set, digest := l.shard.Reservations(); l.pub.resv.Load() == nil || digest != l.resvDigest {
+		l.pub.resv.Store(&reservationsBox{set: set})
+		l.resvDigest = digest
+	}
+	if l.shard.SoldOut() && l.pub.frozen.Load() == nil {
+		l.pub.frozen.Store(l.shard.Freeze())
 		l.pub.set(flagSoldOut)
 	}
 }

@@ -22,8 +22,8 @@ type watchedStore struct {
 	committed map[uint64]bool // seqs whose AppendWins returned nil
 }
 
-func (s *watchedStore) AppendWins(wins []engine.Win) error {
-	err := s.log.AppendWins(wins)
+func (s *watchedStore) Append(wins []engine.Win, controls []engine.Control) error {
+	err := s.log.Append(wins, controls)
 	if err == nil {
 		s.mu.Lock()
 		for _, w := range wins {

@@ -1,21 +1,45 @@
 package shardloop
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"seckill/engine"
+)
 
 // Public is the shard's state as the front end may read it from any
-// goroutine: written only by the shard's loop, read with atomics.
+// goroutine: written only by the shard's loop, read with atomics. It shows
+// what is durable: a control change appears here once its record is.
 type Public struct {
 	flags     atomic.Uint32
 	remaining atomic.Int64
+	resv      atomic.Pointer[reservationsBox]
+	frozen    atomic.Pointer[engine.Frozen]
 }
+
+type reservationsBox struct{ set engine.Reservations }
 
 const (
 	flagSoldOut uint32 = 1 << iota
 	flagFailed
+	flagPaused
 )
 
-// SoldOut reports whether every unit has a durable winner. Once it is true,
-// the shard's winner table never changes again.
+// Paused reports whether a control record paused the shard.
+func (p *Public) Paused() bool { return p.flags.Load()&flagPaused != 0 }
+
+// Reservations is the reservation list in force (nil when none), for the
+// front end's cheap not_reserved check.
+func (p *Public) Reservations() engine.Reservations { return p.reservations() }
+
+func (p *Public) reservations() engine.Reservations {
+	if b := p.resv.Load(); b != nil {
+		return b.set
+	}
+	return nil
+}
+
+// SoldOut reports whether every unit has a durable winner; from then on
+// Loop.FrozenWinner answers from a frozen view of the winners.
 func (p *Public) SoldOut() bool { return p.flags.Load()&flagSoldOut != 0 }
 
 // Failed reports whether the store failed under this shard (fail closed).
@@ -24,10 +48,16 @@ func (p *Public) Failed() bool { return p.flags.Load()&flagFailed != 0 }
 // Remaining is the quota minus the durable wins.
 func (p *Public) Remaining() int64 { return p.remaining.Load() }
 
-func (p *Public) set(flag uint32) {
+func (p *Public) set(flag uint32) { p.setFlag(flag, true) }
+
+func (p *Public) setFlag(flag uint32, on bool) {
 	for {
 		old := p.flags.Load()
-		if p.flags.CompareAndSwap(old, old|flag) {
+		v := old &^ flag
+		if on {
+			v |= flag
+		}
+		if old == v || p.flags.CompareAndSwap(old, v) {
 			return
 		}
 	}

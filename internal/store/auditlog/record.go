@@ -1,44 +1,37 @@
 package auditlog
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"seckill/internal/config"
-	"seckill/internal/live/uidset"
 )
 
-// Why a config record was written.
-const (
-	ReasonStart        = "start"        // the engine began serving (after recovery)
-	ReasonReservations = "reservations" // the admin API replaced the reservation list
-	ReasonPause        = "pause"        // the admin API paused SKUs
-	ReasonResume       = "resume"       // the admin API resumed SKUs
-)
+// ReasonStart is why a config record is written: the engine began serving
+// (after recovery). Changes while serving are control records in the log
+// (engine.Control), not config records.
+const ReasonStart = "start"
 
 // Version is the format of the config records this package writes.
 const Version = 1
 
-// Config is one activity's effective configuration from TimeUnixNano on.
+// Config is one activity's effective configuration from TimeUnixNano on:
+// what the configuration file said when the engine started. The assembly
+// (internal/app/server) builds it from its own configuration; this package
+// reads no configuration.
 type Config struct {
-	Version            int    `json:"version"`
-	Activity           string `json:"activity"`
-	Title              string `json:"title"`
-	Reason             string `json:"reason"`
-	TimeUnixNano       int64  `json:"time_unix_nano"`
-	StartUnixNano      int64  `json:"start_unix_nano"`
-	EndUnixNano        int64  `json:"end_unix_nano"`
-	Limit              string `json:"limit"`       // "sku" or "activity"
-	Reservation        string `json:"reservation"` // "required" or "open"
-	ReservationsDigest string `json:"reservations_digest,omitempty"`
-	ReservationsCount  int    `json:"reservations_count"`
-	Captcha            bool   `json:"captcha"`
-	AdmitPerSec        int    `json:"admit_per_sec"`
-	Queue              int    `json:"queue"`
-	Items              []Item `json:"items"`
+	Version       int    `json:"version"`
+	Activity      string `json:"activity"`
+	Title         string `json:"title"`
+	Reason        string `json:"reason"`
+	TimeUnixNano  int64  `json:"time_unix_nano"`
+	StartUnixNano int64  `json:"start_unix_nano"`
+	EndUnixNano   int64  `json:"end_unix_nano"`
+	Limit         string `json:"limit"`       // "sku" or "activity"
+	Reservation   string `json:"reservation"` // "required" or "open"
+	Captcha       bool   `json:"captcha"`
+	AdmitPerSec   int    `json:"admit_per_sec"`
+	Queue         int    `json:"queue"`
+	Items         []Item `json:"items"`
 
 	// Seq is the record's sequence number, from its key.
 	Seq uint64 `json:"-"`
@@ -54,7 +47,6 @@ type Item struct {
 	Price         int64  `json:"price"`
 	Name          string `json:"name"`
 	Variant       string `json:"variant"`
-	Paused        bool   `json:"paused"`
 }
 
 // Item returns the config's item for sku, or nil.
@@ -65,45 +57,6 @@ func (c *Config) Item(sku string) *Item {
 		}
 	}
 	return nil
-}
-
-// FromActivity describes act as it is in force at now: resv is its current
-// reservation list (nil when it needs none) and paused reports which SKUs
-// the operator has paused (nil: none).
-func FromActivity(act *config.Activity, resv *uidset.Set, paused func(sku string) bool, reason string, now time.Time) *Config {
-	c := &Config{
-		Version:       Version,
-		Activity:      act.ID,
-		Title:         act.Title,
-		Reason:        reason,
-		TimeUnixNano:  now.UnixNano(),
-		StartUnixNano: act.StartTime.UnixNano(),
-		EndUnixNano:   act.EndTime.UnixNano(),
-		Limit:         act.Limit,
-		Reservation:   act.Reservation,
-		Captcha:       act.Captcha,
-		AdmitPerSec:   act.AdmitPerSec,
-		Queue:         act.Queue,
-	}
-	if resv != nil {
-		d := resv.Digest()
-		c.ReservationsDigest = hex.EncodeToString(d[:])
-		c.ReservationsCount = resv.Len()
-	}
-	for _, it := range act.Items {
-		c.Items = append(c.Items, Item{
-			SKU:           it.SKU,
-			Stock:         it.Stock,
-			QuotaPercent:  it.QuotaPercent,
-			Quota:         it.Quota(),
-			ReleasePerSec: it.ReleasePerSec,
-			Price:         it.Price,
-			Name:          it.Name,
-			Variant:       it.Variant,
-			Paused:        paused != nil && paused(it.SKU),
-		})
-	}
-	return c
 }
 
 // configPrefix starts every config record's meta key.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-
-	"seckill/internal/live/uidset"
 )
 
 // Store is the part of *wal.Log the audit log uses.
@@ -68,22 +66,15 @@ func effective(c *Config) []byte {
 }
 
 // Record stores c as its activity's next config record, unless it is in
-// effect the same as the latest one, and reports whether it wrote. When c
-// requires reservations, resv is the list it names; it is stored first (if
-// it is not already), so a record never names a list the store lacks. Both
-// writes are synced.
-func (r *Recorder) Record(c *Config, resv *uidset.Set) (bool, error) {
+// effect the same as the latest one, and reports whether it wrote. The
+// write is synced.
+func (r *Recorder) Record(c *Config) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	eff := effective(c)
 	last := r.last[c.Activity]
 	if last.effective != nil && bytes.Equal(last.effective, eff) {
 		return false, nil
-	}
-	if resv != nil {
-		if err := storeReservations(r.store, resv); err != nil {
-			return false, err
-		}
 	}
 	value, err := json.Marshal(c)
 	if err != nil {

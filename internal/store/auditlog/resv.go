@@ -23,10 +23,12 @@ const maxResvBytes = 100_000_000 * binary.MaxVarintLen64
 
 func resvKey(digestHex string) string { return resvPrefix + digestHex }
 
-// storeReservations stores set under its digest unless a list is already
+// StoreReservations stores set under its digest unless a list is already
 // stored there: lists are immutable and content-addressed, so one write per
-// distinct list is enough however often it is put back in force.
-func storeReservations(store Store, set *uidset.Set) error {
+// distinct list is enough however often it is put back in force. The write
+// is synced; a control record naming the list is appended only after it
+// returns, so no record ever names a list the store lacks.
+func StoreReservations(store Store, set *uidset.Set) error {
 	d := set.Digest()
 	key := resvKey(hex.EncodeToString(d[:]))
 	found := false

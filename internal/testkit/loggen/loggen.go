@@ -1,8 +1,10 @@
 // Package loggen writes a synthetic sale into a fresh store through the real
 // engine core and wal: attempts are stepped through engine.Shard, the wins
-// are appended with wal.AppendWins in batches (head markers included), and
-// the config records and reservation lists are written with package
-// auditlog, as the engine writes them. Everything — times, uids, the ticket
+// are appended with wal.AppendWins in batches (head markers included), the
+// control changes (the reservation list at start; with Changes, a pause, a
+// new list and a resume) are decided by the shards and appended as the shard
+// loops do, and the config records and reservation lists are written with
+// package auditlog, as the engine writes them. Everything — times, uids, the ticket
 // key — derives from Options, so the same options give the same records
 // (not the same pebble files). It feeds the audit's
 // throughput measurement (cmd/seckill-loggen) and its golden tests.
@@ -19,7 +21,6 @@ import (
 	"time"
 
 	"seckill/engine"
-	"seckill/internal/config"
 	"seckill/internal/live/uidset"
 	"seckill/internal/store/auditlog"
 	"seckill/wal"
@@ -48,7 +49,7 @@ type Options struct {
 	// Batch is how many wins of a SKU go in one AppendWins; default 1024.
 	Batch int
 	// Changes pauses the sale halfway, replaces the reservation list (with
-	// Reservation) and resumes it, so the log holds config changes.
+	// Reservation) and resumes it, so the log holds control records.
 	Changes bool
 	// Start is the sale's start; default 2021-01-12T06:30:00Z.
 	Start time.Time
@@ -130,22 +131,15 @@ type sale struct {
 	opts     *Options
 	log      *wal.Log
 	rng      *rand.Rand
-	act      config.Activity
+	cfg      auditlog.Config
 	rec      *auditlog.Recorder
-	resv     *swapSet
 	shards   []*engine.Shard
 	pending  [][]engine.Win
-	paused   bool
 	pool     uint64 // buyers are uids 1..pool
 	now      int64
 	sum      Summary
 	quotaSum int
 }
-
-// swapSet is the shards' view of the reservation list the sale has now.
-type swapSet struct{ set *uidset.Set }
-
-func (s *swapSet) Contains(uid uint64) bool { return s.set != nil && s.set.Contains(uid) }
 
 func newSale(opts *Options, log *wal.Log) (*sale, error) {
 	if err := log.SetTicketKey(TicketKey(opts.Seed)); err != nil {
@@ -160,18 +154,17 @@ func newSale(opts *Options, log *wal.Log) (*sale, error) {
 		log:  log,
 		rng:  rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5ec1c11)),
 		rec:  rec,
-		resv: &swapSet{},
 		pool: uint64(2*opts.Wins + 16),
 		now:  opts.Start.UnixNano(),
 	}
 	stock := opts.Stock
-	g.act = config.Activity{
-		ID: opts.Activity, Title: "synthetic sale", Reservation: "open", Limit: opts.Limit, Queue: 4096,
-		StartTime: opts.Start, EndTime: opts.Start.Add(24 * time.Hour),
+	g.cfg = auditlog.Config{
+		Version: auditlog.Version, Activity: opts.Activity, Title: "synthetic sale", Reason: auditlog.ReasonStart,
+		TimeUnixNano: g.now - int64(time.Second), Reservation: "open", Limit: opts.Limit, Queue: 4096,
+		StartUnixNano: opts.Start.UnixNano(), EndUnixNano: opts.Start.Add(24 * time.Hour).UnixNano(),
 	}
 	if opts.Reservation {
-		g.act.Reservation = "required"
-		g.resv.set = g.reservationList(0)
+		g.cfg.Reservation = "required"
 	}
 	var claims *engine.Claims
 	if opts.Limit == "activity" {
@@ -179,21 +172,27 @@ func newSale(opts *Options, log *wal.Log) (*sale, error) {
 	}
 	key := TicketKey(opts.Seed)
 	for i := 0; i < opts.SKUs; i++ {
-		it := config.Item{SKU: fmt.Sprintf("sku-%04d", i), Name: "synthetic item", Variant: fmt.Sprintf("v%d", i),
-			Price: int64(1000 + i), Stock: int64(stock), QuotaPercent: 100, ReleasePerSec: opts.ReleasePerSec}
-		g.act.Items = append(g.act.Items, it)
+		it := auditlog.Item{SKU: fmt.Sprintf("sku-%04d", i), Name: "synthetic item", Variant: fmt.Sprintf("v%d", i),
+			Price: int64(1000 + i), Stock: int64(stock), QuotaPercent: 100, Quota: int64(stock), ReleasePerSec: opts.ReleasePerSec}
+		g.cfg.Items = append(g.cfg.Items, it)
 		spec := engine.Spec{
-			Activity: opts.Activity, SKU: it.SKU, Index: int32(i), Quota: uint64(it.Quota()),
-			ReleasePerSec: uint32(it.ReleasePerSec), StartUnixNano: g.act.StartTime.UnixNano(), EndUnixNano: g.act.EndTime.UnixNano(),
+			Activity: opts.Activity, SKU: it.SKU, Index: int32(i), Quota: uint64(it.Quota),
+			ReleasePerSec: uint32(it.ReleasePerSec), StartUnixNano: g.cfg.StartUnixNano, EndUnixNano: g.cfg.EndUnixNano,
 			LimitActivity: claims != nil, ReservationRequired: opts.Reservation,
 		}
-		g.shards = append(g.shards, engine.NewShard(spec, engine.NewTicketSigner(key), claims, g.resv))
+		g.shards = append(g.shards, engine.NewShard(spec, engine.NewTicketSigner(key), claims, nil))
 		g.quotaSum += stock
 	}
 	g.pending = make([][]engine.Win, opts.SKUs)
-	// The engine records its config when it starts serving, before any win.
-	if err := g.record(auditlog.ReasonStart, g.now-int64(time.Second)); err != nil {
-		return nil, err
+	// The engine records its config when it starts serving, and puts the
+	// configured reservation list in force, before any win.
+	if _, err := g.rec.Record(&g.cfg); err != nil {
+		return nil, fmt.Errorf("loggen: %w", err)
+	}
+	if opts.Reservation {
+		if err := g.reservations(g.reservationList(0), engine.SourceConfig); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -210,13 +209,33 @@ func (g *sale) reservationList(version uint64) *uidset.Set {
 	return uidset.FromSlice(uids)
 }
 
-func (g *sale) record(reason string, at int64) error {
-	paused := func(string) bool { return g.paused }
-	c := auditlog.FromActivity(&g.act, g.resv.set, paused, reason, time.Unix(0, at))
-	if _, err := g.rec.Record(c, g.resv.set); err != nil {
+// control makes every shard decide c now and appends the records, as the
+// shard loops do (each shard's wins so far are flushed first).
+func (g *sale) control(c engine.Control) error {
+	var out []engine.Control
+	for i, s := range g.shards {
+		if err := g.flush(i); err != nil {
+			return err
+		}
+		ci := c
+		ci.TimeUnixNano = g.now
+		if v := s.Control(&ci); v != engine.ControlApplied {
+			return fmt.Errorf("loggen: %s control on %s: %v", c.Kind, s.Spec().SKU, v)
+		}
+		out = append(out, ci)
+	}
+	if err := g.log.Append(nil, out); err != nil {
 		return fmt.Errorf("loggen: %w", err)
 	}
 	return nil
+}
+
+// reservations stores set and puts it in force on every shard.
+func (g *sale) reservations(set *uidset.Set, src engine.ControlSource) error {
+	if err := auditlog.StoreReservations(g.log, set); err != nil {
+		return fmt.Errorf("loggen: %w", err)
+	}
+	return g.control(engine.Control{Kind: engine.ControlReservations, Source: src, Digest: set.Digest(), Num: uint64(set.Len()), Set: set})
 }
 
 func (g *sale) run() error {
@@ -287,23 +306,15 @@ func (g *sale) flush(i int) error {
 // there is one) and resumes a few seconds later; no attempt is stepped
 // meanwhile, as the front end answers paused SKUs itself.
 func (g *sale) change() error {
-	for i := range g.pending {
-		if err := g.flush(i); err != nil {
-			return err
-		}
-	}
-	g.paused = true
-	if err := g.record(auditlog.ReasonPause, g.now); err != nil {
+	if err := g.control(engine.Control{Kind: engine.ControlPause}); err != nil {
 		return err
 	}
 	g.now += 2 * int64(time.Second)
 	if g.opts.Reservation {
-		g.resv.set = g.reservationList(1)
-		if err := g.record(auditlog.ReasonReservations, g.now); err != nil {
+		if err := g.reservations(g.reservationList(1), engine.SourceOperator); err != nil {
 			return err
 		}
 	}
 	g.now += 2 * int64(time.Second)
-	g.paused = false
-	return g.record(auditlog.ReasonResume, g.now)
+	return g.control(engine.Control{Kind: engine.ControlResume})
 }

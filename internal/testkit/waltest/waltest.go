@@ -161,4 +161,48 @@ func (f *WALFaults) MaybeError(op errorfs.Op) error {
 		return errorfs.ErrInjected
 	}
 	return nil
+
+// ControlKey is the raw key of a control record.
+func ControlKey(activity, sku string, seq uint64) []byte {
+	return wal.AppendControlKey(nil, &engine.Control{Activity: activity, SKU: sku, Seq: seq})
+}
+
+// Control decodes the stored control record of (activity, sku, seq).
+func (s *Store) Control(activity, sku string, seq uint64) engine.Control {
+	s.t.Helper()
+	key := ControlKey(activity, sku, seq)
+	var c engine.Control
+	if err := wal.DecodeControl(key, s.Raw(key), &c); err != nil {
+		s.t.Fatalf("waltest: %v", err)
+	}
+	return c
+}
+
+// PutControl stores c under its own key exactly as given (Hash not
+// recomputed).
+func (s *Store) PutControl(c *engine.Control) {
+	s.SetRaw(wal.AppendControlKey(nil, c), wal.AppendControlValue(nil, c))
+}
+
+// DeleteControl deletes the control record of (activity, sku, seq).
+func (s *Store) DeleteControl(activity, sku string, seq uint64) {
+	s.DeleteRaw(ControlKey(activity, sku, seq))
+}
+
+// ControlHead returns the head marker of (activity, sku)'s control strand.
+func (s *Store) ControlHead(activity, sku string) (uint64, [32]byte, bool) {
+	key := wal.ControlHeadMetaKey(activity, sku)
+	v := s.Raw(metaKey(key))
+	if len(v) != 8+32 {
+		return 0, [32]byte{}, false
+	}
+	var h [32]byte
+	copy(h[:], v[8:])
+	return binary.BigEndian.Uint64(v[:8]), h, true
+}
+
+// SetControlHead writes the head marker of (activity, sku)'s control strand.
+func (s *Store) SetControlHead(activity, sku string, seq uint64, hash [32]byte) {
+	v := binary.BigEndian.AppendUint64(nil, seq)
+	s.SetRaw(metaKey(wal.ControlHeadMetaKey(activity, sku)), append(v, hash[:]...))
 }

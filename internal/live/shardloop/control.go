@@ -1,0 +1,110 @@
+package shardloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"seckill/engine"
+)
+
+// ControlTask is a control change on its way to a shard (pause, resume, a
+// reservation list; see engine.Control). It travels through the same inbox
+// as the attempts, so the shard decides it in sequence with them, and its
+// record is committed in the same synced batch as the wins decided with it.
+type ControlTask struct {
+	change  engine.Control
+	verdict engine.ControlVerdict // the shard's, once stepped
+	done    chan ControlResult    // capacity 1: the loop never blocks on it
+}
+
+// ControlResult is the shard's durable answer to a control change.
+type ControlResult struct {
+	Verdict engine.ControlVerdict
+	// Record is the control record as stored, when Verdict is
+	// engine.ControlApplied.
+	Record engine.Control
+}
+
+// Errors of Loop.Control.
+var (
+	ErrControlClosed  = errors.New("shardloop: loop closed; control change not made")
+	ErrControlTimeout = errors.New("shardloop: no room in the inbox before the deadline; control change not made")
+)
+
+// controlRetry is how long Control waits between tries when the inbox is
+// full: control changes are rare, and polling keeps the inbox's send path
+// free of locks that every attempt would pay for.
+const controlRetry = time.Millisecond
+
+// Control hands a control change to the shard and waits for its durable
+// answer. c names the kind, the source, the arguments, and for a reservation
+// list the list itself (c.Set); the shard completes the rest.
+//
+// DURABILITY ORDER: CONTROL RETURNS engine.ControlApplied ONLY AFTER THE
+// CONTROL RECORD'S COMMIT (store.Append) HAS RETURNED nil. If the commit
+// fails, the shard fails closed and the verdict is ControlUnavailable: the
+// change may or may not be in the store, and the operator must not take it
+// as made.
+//
+// While the inbox is full Control retries until ctx ends
+// (ErrControlTimeout); once the task is queued it waits for the answer
+// however long ctx is, since the shard will decide it. A closed loop is
+// ErrControlClosed.
+func (l *Loop) Control(ctx context.Context, c engine.Control) (ControlResult, error) {
+	task := &ControlTask{change: c, done: make(chan ControlResult, 1)}
+	for {
+		queued, err := l.offerControl(task)
+		if err != nil {
+			return ControlResult{}, err
+		}
+		if queued {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ControlResult{}, fmt.Errorf("%w: %w", ErrControlTimeout, ctx.Err())
+		case <-time.After(controlRetry):
+		}
+	}
+	return <-task.done, nil
+}
+
+// offerControl queues task unless the inbox is full or closed; closeMu
+// orders the send against Close, as for Offer.
+func (l *Loop) offerControl(task *ControlTask) (bool, error) {
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.closed {
+		return false, ErrControlClosed
+	}
+	select {
+	case l.inbox <- Task{Control: task}:
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
+// stepControl decides one control task of the batch at time now.
+func (l *Loop) stepControl(ct *ControlTask, now int64) {
+	ct.change.TimeUnixNano = now
+	if ct.verdict = l.shard.Control(&ct.change); ct.verdict == engine.ControlApplied {
+		l.controls = append(l.controls, ct.change)
+	}
+}
+
+// answerControl gives a control task of a committed (or failed) batch its
+// answer.
+func (l *Loop) answerControl(ct *ControlTask, committed bool) {
+	res := ControlResult{Verdict: ct.verdict}
+	switch {
+	case res.Verdict == engine.ControlApplied && !committed:
+		res.Verdict = engine.ControlUnavailable
+	case res.Verdict == engine.ControlApplied:
+		res.Record = ct.change
+	}
+	ct.change.Set = nil // drop the reference to the list
+	ct.done <- res
+}
