@@ -20,7 +20,7 @@ func (s *Server) recordConfigs() error {
 	}
 	now := time.Now()
 	for i := range s.cfg.Activities {
-		c := configRecord(&s.cfg.Activities[i], now)
+		c := ConfigRecord(&s.cfg.Activities[i], now)
 		wrote, err := rec.Record(c)
 		if err != nil {
 			return fmt.Errorf("server: audit log: %w", err)
@@ -32,8 +32,10 @@ func (s *Server) recordConfigs() error {
 	return nil
 }
 
-// configRecord describes act as the audit needs it, in force from now.
-func configRecord(act *config.Activity, now time.Time) *auditlog.Config {
+// ConfigRecord describes act as the audit needs it, in force from now: the
+// config record (package auditlog) a start writes when it differs from the
+// last one.
+func ConfigRecord(act *config.Activity, now time.Time) *auditlog.Config {
 	c := &auditlog.Config{
 		Version:       auditlog.Version,
 		Activity:      act.ID,

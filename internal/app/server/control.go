@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"seckill/internal/live/shardloop"
 	"seckill/internal/live/uidset"
 	"seckill/internal/store/auditlog"
+	"seckill/wal"
 )
 
 // SetPaused pauses or resumes the SKUs of activity (all of them, or only
@@ -93,49 +93,69 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 	return out, nil
 }
 
-// applyConfigReservations puts each reservation activity's configured list
-// in force on its recovered shards, before serving, where it differs from
-// the list the configuration gave last time (a first start, or an edited
-// reservations_file). A list the operator put in force while serving is
-// kept across a restart with the same file. The records go to the store in
-// one synced batch, after the lists they name.
+// applyConfigReservations puts the configured reservation lists in force
+// on the recovered shards before serving (ApplyConfigReservations).
 func (s *Server) applyConfigReservations(shards map[[2]string]*engine.Shard) error {
+	n, err := ApplyConfigReservations(s.store, s.cfg.Activities, func(act *config.Activity) (*uidset.Set, error) {
+		return uidset.LoadFile(act.ReservationsFile)
+	}, func(activity, sku string) *engine.Shard {
+		return shards[[2]string{activity, sku}]
+	}, time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("configured reservation lists recorded", "shards", n)
+	}
+	return nil
+}
+
+// ApplyConfigReservations puts each reservation activity's configured list
+// in force on its recovered shards, before they serve, where it differs
+// from the list the configuration gave last time (a first start, or an
+// edited reservations_file, as listOf reads it): one control record per
+// shard, with
+// engine.SourceConfig. A list the operator put in force while serving is
+// thus kept across a restart with the same file. The lists are stored
+// first, then the records in one synced batch; it returns how many shards
+// recorded one. The simulation (internal/testkit/sim) assembles its engine
+// with it too.
+func ApplyConfigReservations(store *wal.Log, acts []config.Activity, listOf func(act *config.Activity) (*uidset.Set, error),
+	shardOf func(activity, sku string) *engine.Shard, nowUnixNano int64) (int, error) {
 	var controls []engine.Control
-	now := time.Now().UnixNano()
-	for ai := range s.cfg.Activities {
-		act := &s.cfg.Activities[ai]
+	for ai := range acts {
+		act := &acts[ai]
 		if act.Reservation != "required" {
 			continue
 		}
-		set, err := uidset.LoadFile(act.ReservationsFile)
+		set, err := listOf(act)
 		if err != nil {
-			return fmt.Errorf("server: activity %s: reservations: %w", act.ID, err)
+			return 0, fmt.Errorf("activity %s: reservations: %w", act.ID, err)
 		}
 		digest := set.Digest()
 		stored := false
 		for ii := range act.Items {
-			shard := shards[[2]string{act.ID, act.Items[ii].SKU}]
-			if shard.ConfigReservations() == digest {
+			shard := shardOf(act.ID, act.Items[ii].SKU)
+			if shard == nil || shard.ConfigReservations() == digest {
 				continue
 			}
 			if !stored {
-				if err := auditlog.StoreReservations(s.store, set); err != nil {
-					return fmt.Errorf("server: activity %s: %w", act.ID, err)
+				if err := auditlog.StoreReservations(store, set); err != nil {
+					return 0, fmt.Errorf("activity %s: %w", act.ID, err)
 				}
 				stored = true
 			}
 			c := reservationsControl(set, engine.SourceConfig)
-			c.TimeUnixNano = now
-			if v := shard.Control(&c); v == engine.ControlApplied {
+			c.TimeUnixNano = nowUnixNano
+			if shard.Control(&c) == engine.ControlApplied {
 				controls = append(controls, c)
 			}
 		}
-		s.log.Info("reservations", "activity", act.ID, "file_uids", set.Len(), "file_digest", hex.EncodeToString(digest[:8]), "recorded", stored)
 	}
-	if err := s.store.Append(nil, controls); err != nil {
-		return fmt.Errorf("server: record the configured reservation lists: %w", err)
+	if err := store.Append(nil, controls); err != nil {
+		return 0, fmt.Errorf("record the configured reservation lists: %w", err)
 	}
-	return nil
+	return len(controls), nil
 }
 
 // activity returns the configured activity id, or nil.

@@ -53,14 +53,13 @@ const controlRetry = time.Millisecond
 // however long ctx is, since the shard will decide it. A closed loop is
 // ErrControlClosed.
 func (l *Loop) Control(ctx context.Context, c engine.Control) (ControlResult, error) {
-	task := &ControlTask{change: c, done: make(chan ControlResult, 1)}
 	for {
-		queued, err := l.offerControl(task)
+		task, err := l.OfferControl(c)
 		if err != nil {
 			return ControlResult{}, err
 		}
-		if queued {
-			break
+		if task != nil {
+			return <-task.Done(), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -68,24 +67,30 @@ func (l *Loop) Control(ctx context.Context, c engine.Control) (ControlResult, er
 		case <-time.After(controlRetry):
 		}
 	}
-	return <-task.done, nil
 }
 
-// offerControl queues task unless the inbox is full or closed; closeMu
-// orders the send against Close, as for Offer.
-func (l *Loop) offerControl(task *ControlTask) (bool, error) {
+// OfferControl queues c without waiting: it returns the queued task, whose
+// Done channel delivers the durable answer (the DURABILITY ORDER of Control
+// holds), or nil when the inbox is full. A closed loop is ErrControlClosed.
+// A driver that steps the loop itself (StepQueued) uses it; others use
+// Control.
+func (l *Loop) OfferControl(c engine.Control) (*ControlTask, error) {
+	task := &ControlTask{change: c, done: make(chan ControlResult, 1)}
 	l.closeMu.RLock()
 	defer l.closeMu.RUnlock()
 	if l.closed {
-		return false, ErrControlClosed
+		return nil, ErrControlClosed
 	}
 	select {
 	case l.inbox <- Task{Control: task}:
-		return true, nil
+		return task, nil
 	default:
-		return false, nil
+		return nil, nil
 	}
 }
+
+// Done delivers the task's answer once its batch is committed (or failed).
+func (t *ControlTask) Done() <-chan ControlResult { return t.done }
 
 // stepControl decides one control task of the batch at time now.
 func (l *Loop) stepControl(ct *ControlTask, now int64) {

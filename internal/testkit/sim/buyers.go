@@ -10,6 +10,7 @@ import (
 	"seckill/engine"
 	"seckill/httpmin"
 	"seckill/internal/live/gate"
+	"seckill/internal/live/uidset"
 )
 
 // request is one simulated buyer's request, from its head to its answer.
@@ -20,9 +21,11 @@ type request struct {
 	kind    engine.Kind
 	head    []byte
 	pending gate.Pending
-	// pausedAtOffer is whether the SKU was paused when the gate queued
-	// the attempt: such an attempt must not win.
-	pausedAtOffer bool
+	// listAtOffer is the reservation list the gate's pre-filter read;
+	// decidedUnder is what the shard's control records had put in force
+	// when it decided the attempt (the pause, the list): a win must fit it.
+	listAtOffer  *uidset.Set
+	decidedUnder inForce
 	// replies is where Reply puts the request once decided; decision is
 	// the shard's decision.
 	replies  *decisions

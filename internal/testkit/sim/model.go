@@ -51,8 +51,8 @@ func (w *world) check(rq *request, a *answer) error {
 		if a.Result == engine.NotReserved.String() && w.preFilterRefuses(rq, k) {
 			// Known defect, reported: the gate refuses a uid missing from
 			// the list in force before asking the shard, so a winner
-			// dropped from the list (by a swap, or by a restart that reads
-			// the file again) hears not_reserved, not already_won.
+			// dropped from the list by a swap hears not_reserved, not
+			// already_won.
 			w.stats.WinnersNotReserved++
 			return nil
 		}
@@ -111,11 +111,11 @@ func (w *world) checkNewWin(rq *request, k *skuInfo) error {
 	if now < k.act.StartTime.UnixNano() || now >= k.act.EndTime.UnixNano() {
 		return fmt.Errorf("uid %d won %s at %d, outside its window", rq.uid, k.item.SKU, now)
 	}
-	if rq.pausedAtOffer {
-		return fmt.Errorf("uid %d won %s with an attempt queued while it was paused", rq.uid, k.item.SKU)
+	if rq.decidedUnder.paused {
+		return fmt.Errorf("uid %d won %s, decided after a pause the shard had made", rq.uid, k.item.SKU)
 	}
-	if p := w.in.resv[k.act.ID]; p != nil && !p.Load().Contains(rq.uid) {
-		return fmt.Errorf("uid %d won %s but is not in the reservation list in force", rq.uid, k.item.SKU)
+	if l := rq.decidedUnder.list; k.act.Reservation == "required" && (l == nil || !l.Contains(rq.uid)) {
+		return fmt.Errorf("uid %d won %s but is not in the reservation list in force when it was decided", rq.uid, k.item.SKU)
 	}
 	return nil
 }
@@ -124,8 +124,8 @@ func (w *world) checkNewWin(rq *request, k *skuInfo) error {
 // refuses rq now: a buy of an activity that requires a reservation, by a
 // uid missing from the list in force.
 func (w *world) preFilterRefuses(rq *request, k *skuInfo) bool {
-	p := w.in.resv[k.act.ID]
-	return rq.kind == engine.Buy && p != nil && !p.Load().Contains(rq.uid)
+	l := rq.listAtOffer
+	return rq.kind == engine.Buy && k.act.Reservation == "required" && (l == nil || !l.Contains(rq.uid))
 }
 
 // checkRefusal checks the answers that name no win against the state they

@@ -61,14 +61,18 @@ type world struct {
 
 	told    *told
 	queued  map[uint64]*request
-	pending []int // queued requests per SKU
-	nextTag uint64
-	replies decisions
-	parsed  httpmin.Request
-	stats   Stats
-	trace   hash.Hash
-	retry   []uint64 // uids that were refused for now and will try again
-	log     io.Writer
+	pending []int         // queued requests per SKU
+	inbox   [][]inboxItem // each shard's inbox as the simulation filled it, in order
+	// decidedState is what each shard's control records have put in
+	// force, as far as its steps so far decided (control.go).
+	decidedState []inForce
+	nextTag      uint64
+	replies      decisions
+	parsed       httpmin.Request
+	stats        Stats
+	trace        hash.Hash
+	retry        []uint64 // uids that were refused for now and will try again
+	log          io.Writer
 }
 
 // Run simulates one seed: it draws a sale, then takes opts.Steps actions
@@ -97,6 +101,7 @@ func Run(seed uint64, opts Options) (*Result, error) {
 	}
 	w.told = newTold(w.sale)
 	w.pending = make([]int, len(w.sale.skus))
+	w.inbox = make([][]inboxItem, len(w.sale.skus))
 	if err := w.start(); err != nil {
 		return nil, fmt.Errorf("seed %d: first start: %w", seed, err)
 	}
@@ -152,6 +157,7 @@ func (w *world) arrivals(n int) error {
 		if queued {
 			w.queued[rq.tag] = rq
 			w.pending[rq.sku]++
+			w.inbox[rq.sku] = append(w.inbox[rq.sku], inboxItem{rq: rq})
 			w.stats.Queued++
 			continue
 		}
@@ -189,7 +195,7 @@ func (w *world) drawRequest() *request {
 		malformed = true
 	}
 	if rq.sku >= 0 && !malformed {
-		rq.pausedAtOffer = w.in.routes[rq.sku].Paused()
+		rq.listAtOffer = w.gateList(rq.sku)
 	}
 	rq.head = requestHead(rq.kind, name, rq.uid, malformed)
 	if malformed {
@@ -202,8 +208,8 @@ func (w *world) drawRequest() *request {
 // handles its decisions as the front end would.
 func (w *world) stepShard() error {
 	var ready []int
-	for i, n := range w.pending {
-		if n > 0 {
+	for i, q := range w.inbox {
+		if len(q) > 0 {
 			ready = append(ready, i)
 		}
 	}
@@ -215,8 +221,15 @@ func (w *world) stepShard() error {
 
 func (w *world) stepLoop(i int) error {
 	w.replies.got = w.replies.got[:0]
+	// StepQueued takes what the inbox holds, up to batch_max, in order.
+	n := min(w.sale.cfg.Server.BatchMax, len(w.inbox[i]))
 	if !w.in.loops[i].StepQueued() {
-		return fmt.Errorf("%s: %d attempts queued, but its inbox is empty", w.sale.skus[i].item.SKU, w.pending[i])
+		return fmt.Errorf("%s: %d tasks queued, but its inbox is empty", w.sale.skus[i].item.SKU, len(w.inbox[i]))
+	}
+	batch := w.inbox[i][:n]
+	w.inbox[i] = w.inbox[i][n:]
+	if err := w.decided(i, batch); err != nil {
+		return err
 	}
 	w.stats.Batches++
 	for _, rq := range w.replies.got {
@@ -255,35 +268,6 @@ func (w *world) answered(rq *request, resp []byte) error {
 		if len(w.retry) < 1000 {
 			w.retry = append(w.retry, rq.uid)
 		}
-	}
-	return nil
-}
-
-// control makes one operator change: pause or resume a SKU, or replace a
-// reservation list.
-func (w *world) control() error {
-	w.stats.Controls++
-	var resvActs []string
-	for i := range w.sale.cfg.Activities {
-		if id := w.sale.cfg.Activities[i].ID; w.in.resv[id] != nil {
-			resvActs = append(resvActs, id)
-		}
-	}
-	var err error
-	if len(resvActs) > 0 && w.rng.IntN(3) == 0 {
-		act := resvActs[w.rng.IntN(len(resvActs))]
-		set := drawReservations(w.rng, w.sale.buyers)
-		d := set.Digest()
-		w.traceEvent('R', []byte(act), d[:])
-		err = w.in.swapReservations(act, set)
-	} else {
-		i := w.rng.IntN(len(w.sale.skus))
-		paused := !w.in.routes[i].Paused()
-		w.traceEvent('P', []byte(w.sale.skus[i].item.SKU), fmt.Appendf(nil, "%v", paused))
-		err = w.in.setPaused(w.sale, i, paused)
-	}
-	if err != nil && w.faults.mode.Load() == uint32(faultNone) {
-		return fmt.Errorf("control change without an injected fault: %w", err)
 	}
 	return nil
 }
@@ -335,8 +319,8 @@ func (w *world) restart(drain bool) error {
 	w.stats.Restarts++
 	w.traceEvent('S', nil, nil)
 	if drain {
-		for i := range w.pending {
-			for w.pending[i] > 0 {
+		for i := range w.inbox {
+			for len(w.inbox[i]) > 0 {
 				if err := w.stepLoop(i); err != nil {
 					return err
 				}
@@ -353,6 +337,7 @@ func (w *world) restart(drain bool) error {
 func (w *world) dropQueued() {
 	clear(w.queued)
 	clear(w.pending)
+	clear(w.inbox)
 }
 
 // start audits the disk as it is, opens the engine on it (recovery), and
@@ -375,6 +360,7 @@ func (w *world) start() error {
 		return err
 	}
 	w.in = in
+	w.recoveredState()
 	counts, err := w.checkStore()
 	if err != nil {
 		return fmt.Errorf("after recovery: %w", err)

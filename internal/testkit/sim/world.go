@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -32,8 +31,6 @@ type instance struct {
 	loops  []*shardloop.Loop // by index into sale.skus
 	routes []*gate.Route     // likewise
 	gate   *gate.Gate
-	resv   map[string]*atomic.Pointer[uidset.Set]
-	rec    *auditlog.Recorder
 	clock  *clock
 	cfg    *config.Config
 }
@@ -54,7 +51,7 @@ func openInstance(fs vfs.FS, s *sale, key []byte, clk *clock) (*instance, error)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	in := &instance{log: log, resv: map[string]*atomic.Pointer[uidset.Set]{}, clock: clk}
+	in := &instance{log: log, clock: clk}
 	if err := in.build(s, key); err != nil {
 		log.Close()
 		return nil, err
@@ -70,18 +67,6 @@ func (in *instance) build(s *sale, key []byte) error {
 	shards := map[[2]string]*engine.Shard{}
 	for i, k := range s.skus {
 		act := k.act
-		var resv engine.Reservations
-		if set := s.reserved[act.ID]; set != nil {
-			p := in.resv[act.ID]
-			if p == nil {
-				// A restart reads the reservation file again: a list the
-				// admin API swapped in is not kept across restarts.
-				p = &atomic.Pointer[uidset.Set]{}
-				p.Store(set)
-				in.resv[act.ID] = p
-			}
-			resv = gate.ReservationSet{P: p}
-		}
 		var cl *engine.Claims
 		if act.Limit == "activity" {
 			if claims[act.ID] == nil {
@@ -98,13 +83,13 @@ func (in *instance) build(s *sale, key []byte) error {
 			StartUnixNano:       act.StartTime.UnixNano(),
 			EndUnixNano:         act.EndTime.UnixNano(),
 			LimitActivity:       cl != nil,
-			ReservationRequired: resv != nil,
+			ReservationRequired: act.Reservation == "required",
 		}
-		shard := engine.NewShard(spec, engine.NewTicketSigner(key), cl, resv)
+		shard := engine.NewShard(spec, engine.NewTicketSigner(key), cl, nil)
 		shards[[2]string{act.ID, k.item.SKU}] = shard
 		loop := shardloop.New(shard, in.log, act.Queue, s.cfg.Server.BatchMax, in.clock.read)
 		in.loops = append(in.loops, loop)
-		in.routes = append(in.routes, gate.NewRoute(server.RouteSpec(act, k.item), loop, in.resv[act.ID]))
+		in.routes = append(in.routes, gate.NewRoute(server.RouteSpec(act, k.item), loop))
 	}
 	sum, err := replay.Rebuild(in.log, func(activity, sku string) *engine.Shard { return shards[[2]string{activity, sku}] })
 	if err != nil {
@@ -112,6 +97,14 @@ func (in *instance) build(s *sale, key []byte) error {
 	}
 	if len(sum.Orphans) > 0 {
 		return fmt.Errorf("recovery: wins of SKUs the sale does not have: %+v", sum.Orphans)
+	}
+	// As a server start: the configured lists where they changed (never,
+	// here, after the first start: the operator's swaps outlive restarts),
+	// then the config records.
+	if _, err := server.ApplyConfigReservations(in.log, s.cfg.Activities, func(act *config.Activity) (*uidset.Set, error) {
+		return s.reserved[act.ID], nil
+	}, func(activity, sku string) *engine.Shard { return shards[[2]string{activity, sku}] }, in.clock.read()); err != nil {
+		return err
 	}
 	for _, l := range in.loops {
 		l.Recovered()
@@ -122,10 +115,9 @@ func (in *instance) build(s *sale, key []byte) error {
 	if err != nil {
 		return err
 	}
-	in.rec = rec
 	for i := range s.cfg.Activities {
-		if err := in.recordConfig(s.cfg.Activities[i].ID, auditlog.ReasonStart); err != nil {
-			return err
+		if _, err := rec.Record(server.ConfigRecord(&s.cfg.Activities[i], time.Unix(0, in.clock.read()))); err != nil {
+			return fmt.Errorf("record config of %s: %w", s.cfg.Activities[i].ID, err)
 		}
 	}
 	return nil
