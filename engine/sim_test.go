@@ -10,7 +10,9 @@ import (
 // no chains, no tickets, one big function.
 type model struct {
 	specs    []Spec
-	resv     map[uint64]bool
+	resv     []mapSet // per shard: the reservation list in force
+	digest   [][32]byte
+	paused   []bool
 	sold     []uint64
 	won      []map[uint64]uint64 // per shard: uid → seq
 	actOwner map[string]map[uint64]int32
@@ -18,9 +20,12 @@ type model struct {
 	relCount []uint32
 }
 
-func newModel(specs []Spec, resv map[uint64]bool) *model {
-	m := &model{specs: specs, resv: resv, actOwner: map[string]map[uint64]int32{}}
+func newModel(specs []Spec, resv mapSet) *model {
+	m := &model{specs: specs, actOwner: map[string]map[uint64]int32{}}
 	for range specs {
+		m.resv = append(m.resv, resv)
+		m.digest = append(m.digest, [32]byte{})
+		m.paused = append(m.paused, false)
 		m.sold = append(m.sold, 0)
 		m.won = append(m.won, map[uint64]uint64{})
 		m.relSec = append(m.relSec, -1<<62)
@@ -43,10 +48,13 @@ func (m *model) step(i int, a Attempt) (Result, uint64) {
 	if a.NowUnixNano >= sp.EndUnixNano {
 		return Ended, 0
 	}
+	if m.paused[i] {
+		return Unavailable, 0
+	}
 	if seq, ok := m.won[i][a.UID]; ok {
 		return AlreadyWon, seq
 	}
-	if sp.ReservationRequired && !m.resv[a.UID] {
+	if sp.ReservationRequired && !m.resv[i][a.UID] {
 		return NotReserved, 0
 	}
 	if m.sold[i] >= sp.Quota {
@@ -78,6 +86,28 @@ func (m *model) step(i int, a Attempt) (Result, uint64) {
 	m.sold[i]++
 	m.won[i][a.UID] = m.sold[i]
 	return Won, m.sold[i]
+}
+
+// control applies a control change to the model and says what the shard
+// must answer.
+func (m *model) control(i int, c *Control) ControlVerdict {
+	switch c.Kind {
+	case ControlPause, ControlResume:
+		want := c.Kind == ControlPause
+		if m.paused[i] == want {
+			return ControlUnchanged
+		}
+		m.paused[i] = want
+	case ControlReservations:
+		if !m.specs[i].ReservationRequired {
+			return ControlRefused
+		}
+		if m.digest[i] == c.Digest {
+			return ControlUnchanged
+		}
+		m.resv[i], m.digest[i] = c.Set.(mapSet), c.Digest
+	}
+	return ControlApplied
 }
 
 type mapSet map[uint64]bool
@@ -128,10 +158,38 @@ func TestSimulationAgainstModel(t *testing.T) {
 			shards[i] = NewShard(sp, NewTicketSigner(key), claims[sp.Activity], resv)
 		}
 		m := newModel(specs, resv)
+		lists := []mapSet{resv}
+		for range 3 {
+			l := mapSet{}
+			for uid := uint64(0); uid < 200; uid++ {
+				if rng.IntN(2) == 0 {
+					l[uid] = true
+				}
+			}
+			lists = append(lists, l)
+		}
+		controls := make([][]Control, len(specs))
 		now := start - 1e9
 		for step := 0; step < 3000; step++ {
 			now += int64(rng.IntN(20)) * 1e6
 			i := rng.IntN(len(specs))
+			if rng.IntN(40) == 0 {
+				// A control change between attempts, as the shard's inbox
+				// interleaves them: pause, resume or a new list.
+				c := Control{Kind: []ControlKind{ControlPause, ControlResume, ControlReservations}[rng.IntN(3)], TimeUnixNano: now}
+				if c.Kind == ControlReservations {
+					k := rng.IntN(len(lists))
+					c.Set, c.Digest, c.Num = lists[k], [32]byte{byte(k + 1)}, uint64(len(lists[k]))
+				}
+				want := m.control(i, &c)
+				if got := shards[i].Control(&c); got != want {
+					t.Fatalf("seed %d step %d shard %d: %v control %v, model %v", seed, step, i, c.Kind, got, want)
+				}
+				if want == ControlApplied {
+					controls[i] = append(controls[i], c)
+				}
+				continue
+			}
 			a := Attempt{Kind: Buy, UID: uint64(rng.IntN(200)), NowUnixNano: now, Client: netip.AddrFrom4([4]byte{10, 0, 0, byte(rng.IntN(4))})}
 			if rng.IntN(10) == 0 {
 				a.Kind = Lookup
@@ -145,12 +203,12 @@ func TestSimulationAgainstModel(t *testing.T) {
 				t.Fatalf("seed %d step %d shard %d uid %d: got %v/%d, model %v/%d", seed, step, i, a.UID, got.Result, got.Seq, wantRes, wantSeq)
 			}
 		}
-		checkInvariants(t, seed, specs, shards, resv)
-		checkRebuild(t, seed, specs, shards, key, resv)
+		checkInvariants(t, seed, specs, shards)
+		checkRebuild(t, seed, specs, shards, controls, key, resv)
 	}
 }
 
-func checkInvariants(t *testing.T, seed uint64, specs []Spec, shards []*Shard, resv mapSet) {
+func checkInvariants(t *testing.T, seed uint64, specs []Spec, shards []*Shard) {
 	t.Helper()
 	perActivity := map[string]map[uint64]bool{}
 	signer := NewTicketSigner([]byte("sim-key"))
@@ -166,9 +224,6 @@ func checkInvariants(t *testing.T, seed uint64, specs []Spec, shards []*Shard, r
 				t.Fatalf("seed %d shard %d uid %d twice", seed, i, w.UID)
 			}
 			seen[w.UID] = true
-			if specs[i].ReservationRequired && !resv[w.UID] {
-				t.Fatalf("seed %d shard %d non-reserved uid %d won", seed, i, w.UID)
-			}
 			if !signer.Verify(&w) {
 				t.Fatalf("seed %d shard %d seq %d ticket does not verify", seed, i, seq)
 			}
@@ -187,9 +242,11 @@ func checkInvariants(t *testing.T, seed uint64, specs []Spec, shards []*Shard, r
 	}
 }
 
-// checkRebuild applies every win to fresh shards, as recovery does, and
-// expects the same chain heads and the same answers to lookups.
-func checkRebuild(t *testing.T, seed uint64, specs []Spec, shards []*Shard, key []byte, resv mapSet) {
+// checkRebuild applies every win and control record to fresh shards in the
+// order the live shards decided them (a control record after the win it
+// names), as recovery does, and expects the same chain heads, the same
+// state in force and the same answers to lookups.
+func checkRebuild(t *testing.T, seed uint64, specs []Spec, shards []*Shard, controls [][]Control, key []byte, resv mapSet) {
 	t.Helper()
 	claims := map[string]*Claims{}
 	for i, sp := range specs {
@@ -197,15 +254,28 @@ func checkRebuild(t *testing.T, seed uint64, specs []Spec, shards []*Shard, key 
 			claims[sp.Activity] = NewClaims()
 		}
 		fresh := NewShard(sp, NewTicketSigner(key), claims[sp.Activity], resv)
-		for seq := uint64(1); seq <= shards[i].Sold(); seq++ {
+		cs := controls[i]
+		for seq := uint64(1); seq <= shards[i].Sold()+1; seq++ {
+			for len(cs) > 0 && cs[0].AfterWins < seq {
+				if err := fresh.ApplyControl(&cs[0]); err != nil {
+					t.Fatalf("seed %d shard %d apply control %d: %v", seed, i, cs[0].Seq, err)
+				}
+				cs = cs[1:]
+			}
+			if seq > shards[i].Sold() {
+				break
+			}
 			var w Win
 			shards[i].WinAt(seq, &w)
 			if err := fresh.Apply(&w); err != nil {
 				t.Fatalf("seed %d shard %d apply seq %d: %v", seed, i, seq, err)
 			}
 		}
-		if fresh.ChainHead() != shards[i].ChainHead() || fresh.Sold() != shards[i].Sold() {
-			t.Fatalf("seed %d shard %d rebuilt state differs", seed, i)
+		_, liveDigest := shards[i].Reservations()
+		_, freshDigest := fresh.Reservations()
+		if fresh.ChainHead() != shards[i].ChainHead() || fresh.Sold() != shards[i].Sold() ||
+			fresh.Paused() != shards[i].Paused() || freshDigest != liveDigest {
+			t.Fatalf("seed %d shard %d rebuilt state differs: %+v, live %+v", seed, i, fresh.ChainHead(), shards[i].ChainHead())
 		}
 	}
 }

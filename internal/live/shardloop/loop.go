@@ -258,6 +258,11 @@ func (l *Loop) step() {
 // tells the front end to read it.
 func (l *Loop) publish() {
 	l.pub.remaining.Store(int64(l.shard.Spec().Quota - l.shard.Durable()))
+	if l.shard.Failed() {
+		// The batch that failed may hold control changes that are not
+		// durable; the failed flag says all the front end needs.
+		return
+	}
 	l.pub.setFlag(flagPaused, l.shard.Paused())
 	if set, digest := l.shard.Reservations(); l.pub.resv.Load() == nil || digest != l.resvDigest {
 		l.pub.resv.Store(&reservationsBox{set: set})
