@@ -285,3 +285,31 @@ func TestActivityDigest(t *testing.T) {
 		t.Fatalf("empty digest %s", got)
 	}
 }
+
+// TestActivityDigestKnownAnswer pins the digest's byte layout with values
+// computed outside Go: without control records (the layout before they
+// existed),
+//
+//	d="61 00 $(printf '%016x' 1) $(printf '01%.0s' $(seq 32)) 62 00 $(printf '%016x' 2) $(printf '02%.0s' $(seq 32))"
+//	echo "$d" | tr -d ' ' | xxd -r -p | sha256sum
+//
+// and with a control strand on SKU "b" (3 records, head hash all 0x03),
+// appended after b's win head:
+//
+//	d="$d $(printf '%016x' 3) $(printf '03%.0s' $(seq 32))"
+func TestActivityDigestKnownAnswer(t *testing.T) {
+	var h1, h2, h3 [32]byte
+	for i := range h1 {
+		h1[i], h2[i], h3[i] = 0x01, 0x02, 0x03
+	}
+	heads := []ChainHead{{SKU: "b", Wins: 2, Hash: h2}, {SKU: "a", Wins: 1, Hash: h1}}
+	const want = "99b89a1c1fc37d76c806a2e1e98852334ef9b966b05add5e555c9cec05e33037"
+	if got := ActivityDigest(heads); got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	heads[0].Controls, heads[0].ControlHash = 3, h3
+	const withControls = "01c956523d84e8634464f427c62c97ebdfbd2f5cd45839e03b72ae6da0ae65a0"
+	if got := ActivityDigest(heads); got != withControls {
+		t.Fatalf("digest with controls %s, want %s", got, withControls)
+	}
+}

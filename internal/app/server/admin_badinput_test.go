@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"seckill/internal/app/adminclient"
+	"seckill/internal/live/uidset"
 )
 
 // adminState is everything an admin request could change, for checking
@@ -30,11 +31,11 @@ func snapshotAdmin(t *testing.T, s *Server, dir string) adminState {
 	st := adminState{Paused: map[string]bool{}, Remaining: map[string]int64{}, Reserved: map[string]int{}}
 	for _, r := range s.Gate().Routes() {
 		key := r.Activity + "/" + r.SKU
-		st.Paused[key] = r.Paused()
+		st.Paused[key] = r.Loop.Public().Paused()
 		st.Remaining[key] = r.Loop.Public().Remaining()
-	}
-	for act, p := range s.reservations {
-		st.Reserved[act] = p.Load().Len()
+		if set, ok := r.Loop.Public().Reservations().(*uidset.Set); ok {
+			st.Reserved[key] = set.Len()
+		}
 	}
 	uids, addrs := s.Gate().Blocklist()
 	st.Blocklist = fmt.Sprint(uids, addrs)
