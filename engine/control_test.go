@@ -204,6 +204,11 @@ func TestControlCanonicalRoundTrip(t *testing.T) {
 	c := Control{Activity: "act", SKU: "sku", Seq: 3, AfterWins: 9, WinHead: [32]byte{1}, Kind: ControlReservations,
 		Source: SourceConfig, TimeUnixNano: -5, Num: 7, UID: 8, Digest: [32]byte{2}, Data: []byte("beacon"), Prev: [32]byte{3}}
 	b := AppendControlCanonical(nil, &c)
+	// The offsets the record table in package wal documents.
+	if b[1] != 'C' || b[50] != byte(ControlReservations) || b[51] != byte(SourceConfig) || b[140] != 3 || b[141+3] != 3 ||
+		b[142+6] != 0 || b[143+6] != 6 || string(b[144+6:]) != "beacon" {
+		t.Fatalf("layout differs from the documented one: % x", b)
+	}
 	if len(b) != ControlCanonicalLen(&c) {
 		t.Fatalf("encoded %d bytes, ControlCanonicalLen says %d", len(b), ControlCanonicalLen(&c))
 	}
@@ -238,9 +243,9 @@ func FuzzDecodeControlCanonical(f *testing.F) {
 	})
 }
 
-// TestFrozenView: a view keeps answering as the shard was when it was made,
+// TestFrozenViewNoAlloc: a view keeps answering as the shard was when it was made,
 // while the shard goes on (copy on write).
-func TestFrozenView(t *testing.T) {
+func TestFrozenViewNoAlloc(t *testing.T) {
 	spec := testSpec()
 	spec.Quota = 100
 	s := NewShard(spec, NewTicketSigner([]byte("k")), nil, nil)

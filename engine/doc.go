@@ -9,6 +9,16 @@
 // shard, which is how recovery at start and the auditor's replay rebuild the
 // same state the live sale had.
 //
+// Control changes (pause, resume, a new reservation list; later stock,
+// end-now, blocklists, qualifications, lottery steps) are decided the same
+// way: Control decides one at its place among the attempts and completes
+// its record (a Control), which is persisted with the wins around it;
+// ApplyControl feeds it back at the same place. A SKU's log is two hash
+// chains, its wins and its control records, bound to each other; ChainHead
+// is where both end, and ActivityDigest the value an operator publishes.
+// Freeze gives a read-only view of the winners that other goroutines may
+// read while the shard goes on.
+//
 // The same core is driven by four callers:
 //
 //   - internal/live/shardloop, the live driver: one goroutine per shard pulls
@@ -25,6 +35,10 @@
 //	d := s.Step(&engine.Attempt{Kind: engine.Buy, UID: 42, NowUnixNano: now})
 //	if d.Result == engine.Won {
 //		w := s.WinAt(d.Seq) // persist w, then s.MarkDurable(d.Seq), then reply
+//	}
+//	c := engine.Control{Kind: engine.ControlPause, TimeUnixNano: now}
+//	if s.Control(&c) == engine.ControlApplied {
+//		// persist c with the batch's wins, then answer the operator
 //	}
 //
 // Broken invariants (a seq beyond the quota, a win for a uid that already won)

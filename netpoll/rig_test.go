@@ -64,7 +64,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if !o.held {
 		r.run()
 	}
-	g := gate.New(gate.Options{AuthNone: true, RetryAfter: time.Second, MaxNameBytes: 64}, []*gate.Route{gate.NewRoute(rs, loop, nil)})
+	g := gate.New(gate.Options{AuthNone: true, RetryAfter: time.Second, MaxNameBytes: 64}, []*gate.Route{gate.NewRoute(rs, loop)})
 	r.addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	r.srv = New(Options{
 		Addr:           "tcp://" + r.addr,

@@ -1,18 +1,23 @@
-// Package wal is the durable log of seckill's wins.
+// Package wal is the durable log of seckill's sales: the wins and the
+// control records of every (activity, SKU).
 //
-// Every attempt a per-SKU shard goroutine wins becomes an engine.Win. The
-// shard hands its wins to Log.AppendWins, which writes them to a Pebble store
+// Every attempt a per-SKU shard goroutine wins becomes an engine.Win; every
+// control change it decides (pause, resume, a reservation list; see
+// engine.Control) becomes a control record. The shard hands a batch's wins
+// and control records to Log.Append, which writes them to a Pebble store
 // under data_dir in one batch, committed with pebble.Sync, and returns only
 // after the fsync of Pebble's write-ahead log. THE LAW: a `won` response is
 // never sent before its record is fsync'd — so a shard sends `won` only for
-// wins whose AppendWins returned nil, and `unavailable` otherwise.
+// wins whose Append returned nil, and `unavailable` otherwise; likewise an
+// operator hears that a control change took effect only once its record is.
 //
 // Usage:
 //
 //	log, err := wal.Open(dataDir, wal.Options{})
 //	key, err := log.TicketKey()            // signing key for engine.TicketSigner
-//	err = log.AppendWins(wins)             // nil: durable; send `won`
+//	err = log.Append(wins, controls)       // nil: durable; send `won`
 //	err = log.ScanWins(func(w *engine.Win) error { ... }) // recovery, export, audit
+//	err = log.ScanControls(func(r *wal.ControlRecord) error { ... }) // recovery, audit
 //	err = log.Close()
 //
 // Replay and export tools open the store with Options{ReadOnly: true}; that
@@ -32,19 +37,25 @@
 //
 // # Keys
 //
-// Keys are byte-sortable, so a scan returns wins in (activity, sku, seq)
-// order. Activity and SKU are 1..64 bytes and never contain 0x00.
+// Keys are byte-sortable, so a scan returns wins (and control records) in
+// (activity, sku, seq) order. Activity and SKU are 1..64 bytes and never
+// contain 0x00.
 //
-//	winner key                           meta key
+//	winner key ('w') and control key ('c')                  meta key
 //	+-----+----------+------+-----+------+-------------+  +-----+-----+
 //	| 'w' | activity | 0x00 | sku | 0x00 | seq (8, BE) |  | 'm' | key |
 //	+-----+----------+------+-----+------+-------------+  +-----+-----+
 //
+// A control key's seq is the record's own (1.. within the SKU's control
+// strand), not a win's.
+//
 // Meta keys hold small synced values (export cursor, delivery state, config
-// snapshots); "wal.ticket_key" holds the 32-byte ticket key, and
-// "wal.head/" activity 0x00 sku holds each SKU's head marker: the seq (8
-// bytes, BE) and hash (32) of its last win, written in the same batch as
-// the wins (head.go), so that an audit can tell a lost tail from tampering.
+// records, reservation lists); "wal.ticket_key" holds the 32-byte ticket
+// key; "wal.head/" activity 0x00 sku holds each SKU's head marker: the seq
+// (8 bytes, BE) and hash (32) of its last win, and "wal.chead/" activity
+// 0x00 sku likewise of its last control record, each written in the same
+// batch as the records it names (head.go, control.go), so that an audit can
+// tell a lost tail from tampering.
 //
 // # Winner value
 //
@@ -71,15 +82,52 @@
 // Bytes [0, 92+A+S) are the canonical body; the activity, SKU and seq in it
 // must equal those in the key, or the record is corrupt (ErrCorrupt).
 //
+// # Control value
+//
+// The value is the control record's canonical encoding
+// (engine.AppendControlCanonical) followed by its hash; D is the data
+// length. One record per SKU per change: an activity-wide change (a pause
+// of the whole activity, its new reservation list) is one record in each
+// SKU's strand, each decided by that SKU's shard in sequence with its own
+// attempts.
+//
+//	offset        size  field
+//	0             1     version = 1
+//	1             1     tag = 'C' (0x43)
+//	2             8     seq: 1.. within (activity, sku)'s control strand, no gaps
+//	10            8     after_wins: the SKU's wins when the shard decided it;
+//	                    it applies after win after_wins, before the next
+//	18            32    win_head: hash of win after_wins; zero when 0
+//	50            1     kind: 1 pause, 2 resume, 3 reservations (engine.ControlKind)
+//	51            1     source: 0 operator (admin API), 1 configuration
+//	52            8     time, Unix nanoseconds (int64): the shard's batch clock
+//	60            8     num    \
+//	68            8     uid     | arguments; each kind uses some, the rest
+//	76            32    digest  | are zero (reservations: digest of the
+//	                           /  list, uidset.Set.Digest; num its uid count)
+//	108           32    prev hash: hash of control seq-1; zero for seq 1
+//	140           1     activity length A (1..64)
+//	141           A     activity
+//	141+A         1     sku length S (1..64)
+//	142+A         S     sku
+//	142+A+S       2     data length D (0..1024, BE)
+//	144+A+S       D     data (an argument; no kind uses it yet)
+//	144+A+S+D     32    hash = SHA-256 of bytes [0, 144+A+S+D)
+//
+// A new kind (set stock, end now, blocklists, qualifications, lottery
+// steps) is a new kind number with its arguments in these fields: the
+// format, this package and the audit's chain checks do not change.
+//
 // # The chain
 //
 // The wins of one (activity, sku) form a hash chain: each win's prev hash is
 // the hash of the win before it, and its hash covers all of its fields,
-// prev hash included. Editing, deleting, reordering or inserting a record
-// therefore breaks the chain at that point. This package stores the hash as
-// given and ScanWins returns the stored hash; verifying the chain
-// (engine.ComputeHash, and Prev against the previous Hash) is the reader's
-// job.
+// prev hash included. Its control records form a second chain the same way,
+// and each names its place in the first (after_wins, win_head): editing,
+// deleting, reordering, moving or inserting a record of either breaks a
+// chain at that point. This package stores the hashes as given and the
+// scans return them; verifying the chains (engine.ChainHead.Continue and
+// ContinueControl) is the reader's job.
 //
 // # Disk errors
 //

@@ -1,6 +1,6 @@
 // Package shardloop is the live driver of an engine.Shard: the goroutine that
 // owns one (activity, SKU), its bounded inbox, and the group commit of its
-// wins to the store.
+// wins and control records to the store.
 //
 // The front end (netpoll's event loops, or the net/http comparison front end)
 // Offers a Task without blocking; a full inbox is the second admission tier
@@ -10,6 +10,14 @@
 // its Replier. Concurrent loops commit concurrently, and the store shares one
 // fsync among them (see package wal).
 //
-// Public holds the atomics the front end reads without touching the shard:
-// sold-out, failed and remaining, for the cheap checks and for /stock.
+// Control changes (pause, resume, a reservation list: engine.Control) travel
+// through the same inbox as ControlTasks (Loop.Control, or OfferControl for
+// a driver that steps the loop itself): the shard decides each in sequence
+// with the attempts around it, its record goes into the same commit as the
+// batch's wins, and the caller hears the verdict only once it is durable.
+//
+// Public holds what the front end reads without touching the shard, all of
+// it durable: sold-out, failed, paused, remaining and the reservation list in
+// force, for the cheap checks and for /stock; once sold out, Loop.FrozenWinner
+// answers from a read-only view of the winners (engine.Frozen).
 package shardloop
