@@ -269,27 +269,42 @@ func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 		c.offend(CheckReleaseRate, withReason(o, fmt.Sprintf("win %d in the second from %s; release_per_sec is %d", n, fmtTime(floorDiv(t, 1e9)*1e9), it.ReleasePerSec)))
 	}
 	if cfg.Reservation == "required" {
-		c.checkReserved(w, o)
+		c.checkReserved(cfg, w, o)
 	}
 }
 
 // checkReserved queues the winner for the reservation check (see
 // checkQueued) against the list the control records put in force before
-// it; no list, or one the store cannot give, is a finding at once.
-func (c *chainAudit) checkReserved(w *engine.Win, o Offense) {
+// it — or, in a store written before control records, the list the config
+// record in force names; no list, or one the store cannot give, is a
+// finding at once.
+func (c *chainAudit) checkReserved(cfg *auditlog.Config, w *engine.Win, o Offense) {
 	s := c.sku
+	list, ctl := s.resvList, s.resvCtl
+	if list == nil {
+		list = c.a.legacyList(cfg)
+	}
 	switch {
-	case s.resvList == nil:
+	case list == nil:
 		c.offend(CheckReservation, withReason(o, "no reservation list in force: no control record put one before this win"))
-	case s.resvList.err != nil:
-		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (control %d): %v", s.resvCtl, s.resvList.err)))
+	case list.err != nil:
+		c.offend(CheckReservation, withReason(o, fmt.Sprintf("cannot check (%s): %v", listSource(ctl), list.err)))
 	default:
-		c.resvQ = append(c.resvQ, resvQuery{uid: w.UID, t: w.TimeUnixNano, seq: o.Seq, ctl: s.resvCtl, set: s.resvList.set})
+		c.resvQ = append(c.resvQ, resvQuery{uid: w.UID, t: w.TimeUnixNano, seq: o.Seq, ctl: ctl, set: list.set})
 	}
 }
 
+// listSource names what put a reservation list in force: control record
+// ctl, or (0) a config record of a store written before control records.
+func listSource(ctl uint64) string {
+	if ctl == 0 {
+		return "config record"
+	}
+	return fmt.Sprintf("control %d", ctl)
+}
+
 // resvQuery is one winner to look up in the reservation list control record
-// ctl put in force.
+// ctl put in force (0: a config record's).
 type resvQuery struct {
 	uid uint64
 	t   int64
@@ -337,7 +352,7 @@ func (c *chainAudit) checkQueued() {
 	for _, x := range missing {
 		d := x.set.Digest()
 		c.offend(CheckReservation, Offense{Activity: s.act.id, SKU: s.sku, Seq: x.seq, UID: x.uid, TimeUnixNano: x.t,
-			Reason: fmt.Sprintf("uid %d is not in the reservation list in force (control %d, %d uids, %x…)", x.uid, x.ctl, x.set.Len(), d[:6])})
+			Reason: fmt.Sprintf("uid %d is not in the reservation list in force (%s, %d uids, %x…)", x.uid, listSource(x.ctl), x.set.Len(), d[:6])})
 	}
 	c.resvQ = nil
 }

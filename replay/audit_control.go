@@ -48,14 +48,50 @@ func (a *auditor) loadControls() error {
 	}
 	for _, rs := range a.controls {
 		for i := range rs {
-			c := &rs[i].Control
-			if rs[i].Err != nil || c.Kind != engine.ControlReservations || a.lists[c.Digest] != nil {
-				continue
+			if c := &rs[i].Control; rs[i].Err == nil && c.Kind == engine.ControlReservations {
+				a.loadList(c.Digest)
 			}
-			e := &listEntry{}
-			e.set, e.err = auditlog.LoadReservations(a.log, hex.EncodeToString(c.Digest[:]))
-			a.lists[c.Digest] = e
 		}
+	}
+	// A store written before control records names its lists in its
+	// config records.
+	for _, act := range a.acts {
+		for i := range act.history {
+			if d, ok := legacyDigest(&act.history[i]); ok {
+				a.loadList(d)
+			}
+		}
+	}
+	return nil
+}
+
+// loadList loads the reservation list of digest d once.
+func (a *auditor) loadList(d [32]byte) {
+	if a.lists[d] != nil {
+		return
+	}
+	e := &listEntry{}
+	e.set, e.err = auditlog.LoadReservations(a.log, hex.EncodeToString(d[:]))
+	a.lists[d] = e
+}
+
+// legacyDigest is the reservation list a config record of a store written
+// before control records names.
+func legacyDigest(cfg *auditlog.Config) ([32]byte, bool) {
+	var d [32]byte
+	b, err := hex.DecodeString(cfg.ReservationsDigest)
+	if err != nil || len(b) != len(d) {
+		return d, false
+	}
+	copy(d[:], b)
+	return d, true
+}
+
+// legacyList is the list a config record of a store written before control
+// records names (loaded by loadControls), or nil.
+func (a *auditor) legacyList(cfg *auditlog.Config) *listEntry {
+	if d, ok := legacyDigest(cfg); ok {
+		return a.lists[d]
 	}
 	return nil
 }

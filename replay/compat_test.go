@@ -102,7 +102,7 @@ func TestRebuildAcceptsCommittedStore(t *testing.T) {
 	}
 	for sku, want := range storeV1Heads {
 		s := shards[sku]
-		head := s.ChainHead()
+		head := s.ChainHead().Hash
 		if got := fmt.Sprint(s.Sold(), " ", hex.EncodeToString(head[:])); got != fmt.Sprint(want.wins, " ", want.head) {
 			t.Errorf("%s: rebuilt to %s, want %d %s", sku, got, want.wins, want.head)
 		}

@@ -28,10 +28,14 @@ type Config struct {
 	EndUnixNano   int64  `json:"end_unix_nano"`
 	Limit         string `json:"limit"`       // "sku" or "activity"
 	Reservation   string `json:"reservation"` // "required" or "open"
-	Captcha       bool   `json:"captcha"`
-	AdmitPerSec   int    `json:"admit_per_sec"`
-	Queue         int    `json:"queue"`
-	Items         []Item `json:"items"`
+	// ReservationsDigest is read from stores written before control
+	// records existed, whose config records named the reservation list in
+	// force (hex uidset digest); the engine no longer writes it.
+	ReservationsDigest string `json:"reservations_digest,omitempty"`
+	Captcha            bool   `json:"captcha"`
+	AdmitPerSec        int    `json:"admit_per_sec"`
+	Queue              int    `json:"queue"`
+	Items              []Item `json:"items"`
 
 	// Seq is the record's sequence number, from its key.
 	Seq uint64 `json:"-"`
