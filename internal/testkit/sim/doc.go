@@ -23,7 +23,8 @@
 // sell out) and a population of up to 3,000 buyers, then takes
 // DefaultSteps actions: a burst of requests (buys and lookups, retries of
 // refused buyers, unknown SKUs, malformed requests), one batch of one
-// shard, a clock advance, a pause or resume or reservation swap, write or
+// shard, a clock advance, a pause or resume or reservation swap (queued in
+// the shards' inboxes behind the attempts already there), write or
 // sync errors on the WAL (until the next restart), a crash that keeps only
 // synced data (or, one time in three, everything written), a kill that
 // loses the queued attempts, or a clean restart that answers them first.
@@ -33,8 +34,11 @@
 //     told with the same seq and ticket every time, a seq to one uid only,
 //     a winner's retry never hears sold_out, not_reserved, limit_reached or
 //     none, no uid wins two SKUs of a limit = "activity" activity; a new
-//     win is in its window, from an attempt queued while the SKU was not
-//     paused, by a uid in the reservation list in force;
+//     win is in its window, and fits what its shard had decided before it
+//     in inbox order: not after a pause (without a resume since), by a uid
+//     in the reservation list the last swap put in force (control changes
+//     are control tasks in the shards' inboxes, as the admin API makes
+//     them, and the model follows their durable answers);
 //
 // and after every crash or restart, before and after recovery:
 //   - the audit passes (every check, no truncated tail);
