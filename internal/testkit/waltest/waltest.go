@@ -161,6 +161,7 @@ func (f *WALFaults) MaybeError(op errorfs.Op) error {
 		return errorfs.ErrInjected
 	}
 	return nil
+}
 
 // ControlKey is the raw key of a control record.
 func ControlKey(activity, sku string, seq uint64) []byte {
