@@ -74,9 +74,9 @@ func serveDashboard(w http.ResponseWriter, src *Source, watcher *Watcher) {
 		act := rs.Route.Activity
 		if !seen[act] {
 			seen[act] = true
-			d.Rounds = append(d.Rounds, round{Activity: act, StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.EndUnixNano / 1e6})
+			d.Rounds = append(d.Rounds, round{Activity: act, Title: src.Titles[act], StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.EndUnixNano / 1e6})
 		}
-		v := skuView{Activity: act, SKU: rs.Route.SKU, State: rs.State,
+		v := skuView{Activity: act, SKU: rs.Route.SKU, Name: src.Names[act+"/"+rs.Route.SKU], State: rs.State,
 			Quota: rs.Quota, Remaining: rs.Remaining, Sold: rs.Sold(), Queue: rs.Queue, Attempts: map[string]uint64{}}
 		for _, res := range meter.AllResults {
 			if n := rs.Attempts[res]; n > 0 {

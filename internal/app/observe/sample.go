@@ -19,6 +19,11 @@ type Source struct {
 	PushBacklog func() (uint64, error)
 	// Build is the running binary's version, for seckill_build_info.
 	Build Build
+	// Titles names each activity (round) and Names each item, keyed
+	// "activity/sku", for the dashboard; the gate keeps neither, since no
+	// answer on the hot path quotes them. Missing entries show the ids.
+	Titles map[string]string
+	Names  map[string]string
 }
 
 // Build names the running binary.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -188,6 +189,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		if got := cells["remaining"]; got < lo || got > hi {
 			t.Errorf("%s: the page shows remaining %d; /admin/stats said %d a moment before and %d a moment after", key, got, hi, lo)
+		}
+	}
+	// The page names the round and the items as the config does, not by id.
+	for _, want := range []string{"<td>Phone</td>", "<td>Band</td>", "dashboard sale"} {
+		if !bytes.Contains(dom, []byte(want)) {
+			t.Errorf("the page does not show %q", want)
 		}
 	}
 	tiles := map[string]string{}

@@ -12,7 +12,15 @@ import (
 func (s *Server) startWatcher() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopWatcher = cancel
-	src := &observe.Source{Gate: s.gate, Conns: s.frontConns, Build: observe.ReadBuild()}
+	src := &observe.Source{Gate: s.gate, Conns: s.frontConns, Build: observe.ReadBuild(),
+		Titles: map[string]string{}, Names: map[string]string{}}
+	for i := range s.cfg.Activities {
+		act := &s.cfg.Activities[i]
+		src.Titles[act.ID] = act.Title
+		for j := range act.Items {
+			src.Names[act.ID+"/"+act.Items[j].SKU] = act.Items[j].Name
+		}
+	}
 	if p := s.handoff.pusher; p != nil {
 		src.PushBacklog = func() (uint64, error) {
 			st, err := p.Status()
