@@ -391,10 +391,10 @@ metrics_ab() {
 	local on=$PID onp=$PORT
 	# The scraper: one GET /metrics a second on B, on the load's core.
 	local tok
-	tok=$(cat "$WORK/metrics-on-data/admin.token")
+	tok=$(cat "$ADMIN_TOKEN_FILE")
 	(while sleep 1; do curl -s -o /dev/null -H "Authorization: Bearer $tok" "http://127.0.0.1:$((onp + 1))/metrics"; done) &
 	STARTED+=("$!")
-	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/metrics.jsonl" -skus soldout)
+	local common=(-secret "$SECRET" -conns "$CONNS" -count "$COUNT" -append "$OUT/metrics.jsonl" -skus soldout -admin-token-file "$ADMIN_TOKEN_FILE")
 	: >"$OUT/metrics.jsonl"
 	for rep in $(seq "$CPU_REPS"); do
 		log "metrics: alternation $rep of $CPU_REPS"
