@@ -1,9 +1,8 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -75,21 +74,14 @@ func (m *flakyMall) setDown(down bool) {
 }
 
 func (m *flakyMall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body) // the server notices a gone client only once the body is read
+	recs, status, err := mallsig.ReadBatch(r, []byte(pushSecret), time.Now())
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := mallsig.Verify([]byte(pushSecret), r.Header.Get(push.SignatureHeader), body, time.Now()); err != nil {
-		m.mu.Lock()
-		m.badSigs++
-		m.mu.Unlock()
-		http.Error(w, err.Error(), http.StatusUnauthorized)
-		return
-	}
-	var recs []export.Record
-	if err := json.Unmarshal(body, &recs); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		if errors.Is(err, mallsig.ErrBadSignature) {
+			m.mu.Lock()
+			m.badSigs++
+			m.mu.Unlock()
+		}
+		http.Error(w, err.Error(), status)
 		return
 	}
 	m.mu.Lock()

@@ -1,9 +1,8 @@
 package push
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -73,21 +72,14 @@ func (m *mall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	recs, status, err := mallsig.ReadBatch(r, testSecret, time.Now())
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := mallsig.Verify(testSecret, r.Header.Get(SignatureHeader), body, time.Now()); err != nil {
-		m.mu.Lock()
-		m.badSigs++
-		m.mu.Unlock()
-		http.Error(w, err.Error(), http.StatusUnauthorized)
-		return
-	}
-	var recs []export.Record
-	if err := json.Unmarshal(body, &recs); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		if errors.Is(err, mallsig.ErrBadSignature) {
+			m.mu.Lock()
+			m.badSigs++
+			m.mu.Unlock()
+		}
+		http.Error(w, err.Error(), status)
 		return
 	}
 	m.mu.Lock()
