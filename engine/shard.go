@@ -12,7 +12,8 @@ type Spec struct {
 	Activity      string
 	SKU           string
 	Index         int32  // the shard's number among all shards; names the holder in Claims
-	Quota         uint64 // winners allowed: stock × quota_percent / 100
+	Quota         uint64 // qualifications issued: stock × quota_percent / 100
+	Waitlist      uint64 // further eligible users who may queue for a lapsed qualification (waitlist.go)
 	ReleasePerSec uint32 // tier 3: winners per second; 0 = no limit
 	StartUnixNano int64
 	EndUnixNano   int64

@@ -137,11 +137,14 @@ type Item struct {
 	Price         int64  `toml:"price"` // in the mall's own integer price unit; shown, never charged here
 	Stock         int64  `toml:"stock"`
 	ReleasePerSec int    `toml:"release_per_sec"` // tier 3; 0 = no limit
-	QuotaPercent  int    `toml:"quota_percent"`   // share of stock this sale may sell
+	QuotaPercent  int    `toml:"quota_percent"`   // qualifications per 100 units of stock (the seed's cart percentage)
+	Waitlist      int    `toml:"waitlist"`        // further eligible users who may queue for a lapsed qualification
 }
 
-// Quota is how many units the sale may sell: stock*quota_percent/100,
-// rounded down. Validate guarantees it is at least 1.
+// Quota is how many qualifications the sale issues: stock*quota_percent/100,
+// rounded down. Validate guarantees it is at least 1. Above 100 the sale
+// overbooks (the seed's 300 issues three qualifications per unit, because
+// most winners never pay).
 func (it Item) Quota() int64 {
 	return it.Stock * int64(it.QuotaPercent) / 100
 }

@@ -49,6 +49,10 @@ func TestExampleLoads(t *testing.T) {
 	if got, want := a.Items[1].Quota(), int64(400); got != want {
 		t.Errorf("item[1].Quota() = %d; want %d", got, want)
 	}
+	// The seed's admin screen: 300 % cart percentage and a waitlist.
+	if got, want := a.Items[0].Quota(), int64(3000); got != want || a.Items[0].Waitlist != 50 {
+		t.Errorf("item[0].Quota() = %d, waitlist %d; want %d, 50", got, a.Items[0].Waitlist, want)
+	}
 	if got := c.Blocklist.ParsedAddrs; len(got) != 2 {
 		t.Errorf("blocklist addrs = %v", got)
 	}
@@ -171,6 +175,9 @@ func TestItemQuota(t *testing.T) {
 		{3, 50, 1},
 		{1, 99, 0},
 		{100_000_000, 100, 100_000_000},
+		{10, 300, 30},
+		{1, 150, 1},
+		{100_000_000, 1000, 1_000_000_000},
 	}
 	for _, tt := range tests {
 		if got := (Item{Stock: tt.stock, QuotaPercent: tt.percent}).Quota(); got != tt.want {

@@ -22,6 +22,8 @@ const (
 	MaxTokenMaxTTL     = 30 * 24 * time.Hour // a token living longer is a credential, not a ticket
 	MaxQueue           = 1 << 20             // a deeper inbox only makes buyers wait for "sold out"
 	MaxStock           = 100_000_000         // a larger figure is surely a typo
+	MaxQuotaPercent    = 1000                // ten qualifications per unit: past any show-up rate a mall plans for
+	MaxWaitlist        = 1_000_000           // each place is a durable record and a map entry in the shard
 	MaxIDLength        = 64                  // ids appear in URLs and log keys
 	MaxPushBatch       = 10_000              // ~4 MiB of JSON: the most memory one push batch takes
 	MaxPushTimeout     = 5 * time.Minute     // a mall slower than this is down

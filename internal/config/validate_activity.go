@@ -82,9 +82,12 @@ func (it *Item) validate(l *problemList, field string) {
 	if it.ReleasePerSec < 0 {
 		l.add(field+".release_per_sec", "must be >= 0 (0 = no limit)")
 	}
-	percentValid := it.QuotaPercent >= 1 && it.QuotaPercent <= 100
+	percentValid := it.QuotaPercent >= 1 && it.QuotaPercent <= MaxQuotaPercent
 	if !percentValid {
-		l.add(field+".quota_percent", "%d is outside [1, 100]", it.QuotaPercent)
+		l.add(field+".quota_percent", "%d is outside [1, %d]", it.QuotaPercent, MaxQuotaPercent)
+	}
+	if it.Waitlist < 0 || it.Waitlist > MaxWaitlist {
+		l.add(field+".waitlist", "%d is outside [0, %d]", it.Waitlist, MaxWaitlist)
 	}
 	if stockValid && percentValid && it.Quota() < 1 {
 		l.add(field+".quota_percent", "stock %d * %d%% rounds down to a quota of 0", it.Stock, it.QuotaPercent)

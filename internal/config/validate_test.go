@@ -263,7 +263,8 @@ end = "+1h"
   stock = 0
   price = -1
   release_per_sec = -1
-  quota_percent = 101
+  quota_percent = 1001
+  waitlist = -1
   [[activity.item]]
   sku = "s1"
   stock = 100000001
@@ -274,7 +275,7 @@ end = "+1h"
 `,
 			wantFields: []string{
 				"activity[0].item[0].stock", "activity[0].item[0].price", "activity[0].item[0].release_per_sec",
-				"activity[0].item[0].quota_percent", "activity[0].item[1].sku", "activity[0].item[1].stock",
+				"activity[0].item[0].quota_percent", "activity[0].item[0].waitlist", "activity[0].item[1].sku", "activity[0].item[1].stock",
 				"activity[0].item[2].quota_percent",
 			},
 		},

@@ -56,6 +56,7 @@ func ConfigRecord(act *config.Activity, now time.Time) *auditlog.Config {
 			Stock:         it.Stock,
 			QuotaPercent:  it.QuotaPercent,
 			Quota:         it.Quota(),
+			Waitlist:      it.Waitlist,
 			ReleasePerSec: it.ReleasePerSec,
 			Price:         it.Price,
 			Name:          it.Name,

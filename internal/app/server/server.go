@@ -100,6 +100,7 @@ func (s *Server) build() error {
 				SKU:                 item.SKU,
 				Index:               index,
 				Quota:               uint64(item.Quota()),
+				Waitlist:            uint64(item.Waitlist),
 				ReleasePerSec:       uint32(item.ReleasePerSec),
 				StartUnixNano:       act.StartTime.UnixNano(),
 				EndUnixNano:         act.EndTime.UnixNano(),

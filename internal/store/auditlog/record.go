@@ -47,6 +47,7 @@ type Item struct {
 	Stock         int64  `json:"stock"`
 	QuotaPercent  int    `json:"quota_percent"`
 	Quota         int64  `json:"quota"`
+	Waitlist      int    `json:"waitlist,omitempty"`
 	ReleasePerSec int    `json:"release_per_sec"`
 	Price         int64  `json:"price"`
 	Name          string `json:"name"`
