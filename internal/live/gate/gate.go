@@ -213,7 +213,11 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if pub.Paused() || pub.Failed() {
 		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
 	}
-	if pub.SoldOut() {
+	// SPEC's order of checks from here: already_won, not_reserved,
+	// captcha_required, sold_out, admission. The sold-out flag is read once,
+	// so a shard selling out meanwhile cannot answer a winner sold_out.
+	soldOutNow := pub.SoldOut()
+	if soldOutNow {
 		// The winner table is frozen once sold out: answer from it here and
 		// spare the shard the stampede that follows the last unit.
 		d, won := r.Loop.FrozenWinner(uid)
@@ -221,19 +225,21 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		case won && kind == engine.Buy:
 			d.Result = engine.AlreadyWon
 			return g.counted(r, kind, engine.AlreadyWon, g.encode(out, r, uid, &d))
-		case kind == engine.Buy:
-			return g.counted(r, kind, engine.SoldOut, soldOut(out, r))
+		case kind == engine.Lookup:
+			return g.encode(out, r, uid, &d), false
 		}
-		return g.encode(out, r, uid, &d), false
 	}
 	if kind == engine.Buy {
+		// NotReserved lets through a winner a new list left out: the shard
+		// answers it already_won.
+		if r.Loop.Spec().ReservationRequired && pub.NotReserved(uid) {
+			return g.counted(r, kind, engine.NotReserved, simple(out, engine.NotReserved))
+		}
 		if r.Captcha && !g.captchaOK(req, uid, now) {
 			return g.counted(r, kind, engine.CaptchaRequired, simple(out, engine.CaptchaRequired))
 		}
-		if r.Loop.Spec().ReservationRequired {
-			if set := pub.Reservations(); set == nil || !set.Contains(uid) {
-				return g.counted(r, kind, engine.NotReserved, simple(out, engine.NotReserved))
-			}
+		if soldOutNow {
+			return g.counted(r, kind, engine.SoldOut, soldOut(out, r))
 		}
 		if r.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(r.AdmitPerSec)) {
 			return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))

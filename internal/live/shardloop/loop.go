@@ -265,7 +265,11 @@ func (l *Loop) publish() {
 	}
 	l.pub.setFlag(flagPaused, l.shard.Paused())
 	if set, digest := l.shard.Reservations(); l.pub.resv.Load() == nil || digest != l.resvDigest {
-		l.pub.resv.Store(&reservationsBox{set: set})
+		box := &reservationsBox{set: set}
+		if l.shard.Spec().ReservationRequired {
+			box.winnersOutside = l.shard.WinnersOutside(set)
+		}
+		l.pub.resv.Store(box)
 		l.resvDigest = digest
 	}
 	if l.shard.SoldOut() && l.pub.frozen.Load() == nil {

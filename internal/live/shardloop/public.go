@@ -16,7 +16,13 @@ type Public struct {
 	frozen    atomic.Pointer[engine.Frozen]
 }
 
-type reservationsBox struct{ set engine.Reservations }
+// reservationsBox is a reservation list in force together with the winners
+// it leaves out, published as one value so that NotReserved never sees a
+// list without its exceptions.
+type reservationsBox struct {
+	set            engine.Reservations
+	winnersOutside map[uint64]struct{} // read-only once published
+}
 
 const (
 	flagSoldOut uint32 = 1 << iota
@@ -30,6 +36,24 @@ func (p *Public) Paused() bool { return p.flags.Load()&flagPaused != 0 }
 // Reservations is the reservation list in force (nil when none), for the
 // front end's cheap not_reserved check.
 func (p *Public) Reservations() engine.Reservations { return p.reservations() }
+
+// NotReserved reports whether the shard, at the list in force, would answer
+// a buy by uid not_reserved: uid is not in the list and has not won. A
+// winner the list leaves out is not refused here, because the engine
+// answers it already_won before it looks at the list (SPEC's order of
+// checks); the front end then hands its attempt to the shard. It may be
+// called only for a shard whose activity requires a reservation.
+func (p *Public) NotReserved(uid uint64) bool {
+	b := p.resv.Load()
+	if b == nil {
+		return true
+	}
+	if b.set != nil && b.set.Contains(uid) {
+		return false
+	}
+	_, won := b.winnersOutside[uid]
+	return !won
+}
 
 func (p *Public) reservations() engine.Reservations {
 	if b := p.resv.Load(); b != nil {

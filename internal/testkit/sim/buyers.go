@@ -24,8 +24,11 @@ type request struct {
 	// listAtOffer is the reservation list the gate's pre-filter read;
 	// decidedUnder is what the shard's control records had put in force
 	// when it decided the attempt (the pause, the list): a win must fit it.
+	// byShard says the shard decided it (decidedUnder is set), rather than
+	// the gate's pre-filter.
 	listAtOffer  *uidset.Set
 	decidedUnder inForce
+	byShard      bool
 	// replies is where Reply puts the request once decided; decision is
 	// the shard's decision.
 	replies  *decisions

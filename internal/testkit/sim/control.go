@@ -83,6 +83,7 @@ func (w *world) decided(i int, batch []inboxItem) error {
 	for _, it := range batch {
 		if it.rq != nil {
 			it.rq.decidedUnder = w.decidedState[i]
+			it.rq.byShard = true
 			continue
 		}
 		res := <-it.ctl.Done() // answered by the step

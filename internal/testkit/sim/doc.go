@@ -33,7 +33,9 @@
 //   - every answer against what the buyers were told before: a win is
 //     told with the same seq and ticket every time, a seq to one uid only,
 //     a winner's retry never hears sold_out, not_reserved, limit_reached or
-//     none, no uid wins two SKUs of a limit = "activity" activity; a new
+//     none, a buy by a uid outside the reservation list it was judged
+//     under never hears sold_out (gate or shard, whichever answered), no
+//     uid wins two SKUs of a limit = "activity" activity; a new
 //     win is in its window, and fits what its shard had decided before it
 //     in inbox order: not after a pause (without a resume since), by a uid
 //     in the reservation list the last swap put in force (control changes

@@ -48,14 +48,6 @@ func (w *world) check(rq *request, a *answer) error {
 	prev, known := w.told.wins[rq.sku][rq.uid]
 	namesWin := a.Result == engine.AlreadyWon.String() || a.Result == engine.Won.String()
 	if known {
-		if a.Result == engine.NotReserved.String() && w.preFilterRefuses(rq, k) {
-			// Known defect, reported: the gate refuses a uid missing from
-			// the list in force before asking the shard, so a winner
-			// dropped from the list by a swap hears not_reserved, not
-			// already_won.
-			w.stats.WinnersNotReserved++
-			return nil
-		}
 		// A winner's retry always hears of its win (SPEC: already_won
 		// comes before not_reserved and sold_out), and a lookup finds it.
 		switch a.Result {
@@ -120,11 +112,15 @@ func (w *world) checkNewWin(rq *request, k *skuInfo) error {
 	return nil
 }
 
-// preFilterRefuses reports whether the gate's reservation pre-filter
-// refuses rq now: a buy of an activity that requires a reservation, by a
-// uid missing from the list in force.
-func (w *world) preFilterRefuses(rq *request, k *skuInfo) bool {
+// unreserved reports whether rq is a buy of an activity that requires a
+// reservation by a uid missing from the list it was judged under: the
+// shard's list in force when it decided rq, or the list the gate's
+// pre-filter read when the gate answered it.
+func (w *world) unreserved(rq *request, k *skuInfo) bool {
 	l := rq.listAtOffer
+	if rq.byShard {
+		l = rq.decidedUnder.list
+	}
 	return rq.kind == engine.Buy && k.act.Reservation == "required" && (l == nil || !l.Contains(rq.uid))
 }
 
@@ -137,6 +133,11 @@ func (w *world) checkRefusal(rq *request, k *skuInfo, a *answer) error {
 	case engine.SoldOut.String():
 		if rem := w.in.loops[rq.sku].Public().Remaining(); rem != 0 {
 			return fmt.Errorf("%s answered sold_out with %d units left", k.item.SKU, rem)
+		}
+		if w.unreserved(rq, k) {
+			// SPEC: not_reserved comes before sold_out, so a buyer who
+			// could never have bought hears why.
+			return fmt.Errorf("uid %d, not reserved for %s, is answered sold_out", rq.uid, k.item.SKU)
 		}
 	case engine.NotStarted.String():
 		if now >= k.act.StartTime.UnixNano() {

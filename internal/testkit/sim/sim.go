@@ -35,8 +35,6 @@ type Stats struct {
 	Requests, Queued, Batches, WinsTold, RepliesLost int
 	Crashes, Restarts, Faults, Controls, Audits      int
 	AuditedRecords                                   uint64
-	// WinnersNotReserved counts a known defect's occurrences (see check).
-	WinnersNotReserved int
 }
 
 // Result is a run's outcome: Digest covers every answer and every
@@ -400,5 +398,4 @@ func (s *Stats) add(o Stats) {
 	s.Controls += o.Controls
 	s.Audits += o.Audits
 	s.AuditedRecords += o.AuditedRecords
-	s.WinnersNotReserved += o.WinnersNotReserved
 }
