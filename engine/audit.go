@@ -50,7 +50,7 @@ func (s *Shard) Check(w *Win) Fault {
 	if !s.signer.Verify(w) {
 		f |= FaultTicket
 	}
-	if w.Seq > s.spec.Quota {
+	if w.Seq > s.quota {
 		f |= FaultQuota
 	}
 	if _, dup := s.byUID[w.UID]; dup {
@@ -76,7 +76,7 @@ func (s *Shard) Check(w *Win) Fault {
 // Adopt is for audit shards only. A shard that adopted a faulty win no
 // longer describes a sale that happened and must never Step.
 func (s *Shard) Adopt(w *Win) bool {
-	if w.Seq <= s.Sold() || w.Seq > s.spec.Quota {
+	if w.Seq <= s.Sold() || w.Seq > s.quota {
 		return false
 	}
 	s.unshare()

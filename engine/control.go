@@ -7,8 +7,9 @@ import (
 )
 
 // Control is one control record: a change to how a shard sells (pause,
-// resume, a new reservation list, and in later kinds stock, end-now,
-// blocklists, qualifications, lottery steps), decided by the shard in
+// resume, a new reservation list, a new stock, the end of the round, a new
+// blocklist, and in later kinds qualifications, lottery steps), decided by
+// the shard in
 // sequence with its attempts and written to the same log as its wins, so
 // recovery and the audit apply it at exactly the place the live sale did.
 //
@@ -43,6 +44,9 @@ type Control struct {
 	// the live caller hands it in, recovery and the audit load it by
 	// Digest from the store.
 	Set Reservations
+	// Blocklist is the list a ControlBlocklist installs, whose digest
+	// (Blocklist.Digest) is Digest; like Set, not part of the record.
+	Blocklist *Blocklist
 }
 
 // ControlKind says what a control record changes. The values are stored in
@@ -57,6 +61,21 @@ const (
 	// ControlReservations puts a reservation list in force: Digest is its
 	// digest, Num its uid count, Set the list itself.
 	ControlReservations ControlKind = 3
+	// ControlSetStock sets the SKU's stock: Num is the new stock, Data the
+	// quota it gives (8 bytes, big-endian: stock × quota_percent / 100,
+	// computed by the caller with the percentage in force, so the record
+	// means the same whatever a later configuration says). Refused when the
+	// quota is below the qualifications already issued. See
+	// control_stock.go.
+	ControlSetStock ControlKind = 4
+	// ControlEndNow ends the round: every buy decided after it answers
+	// ended. No arguments. See control_end.go.
+	ControlEndNow ControlKind = 5
+	// ControlBlocklist puts a blocklist in force: Digest is its digest, Num
+	// its entry count, Blocklist the list itself. The blocklist is global,
+	// so every change is one record on every shard. See
+	// control_blocklist.go.
+	ControlBlocklist ControlKind = 6
 )
 
 // ControlSource says who asked for a control change.
@@ -89,6 +108,9 @@ var controlKinds = map[ControlKind]struct {
 	ControlPause:        {"pause", 0},
 	ControlResume:       {"resume", 0},
 	ControlReservations: {"reservations", argNum | argDigest},
+	ControlSetStock:     {"set_stock", argNum | argData},
+	ControlEndNow:       {"end_now", 0},
+	ControlBlocklist:    {"blocklist", argNum | argDigest},
 }
 
 func (k ControlKind) String() string {
@@ -209,8 +231,8 @@ func ComputeControlHash(c *Control) [32]byte {
 	return sha256.Sum256(AppendControlCanonical(buf[:0], c))
 }
 
-// Valid reports whether c is of a known kind and source and leaves the
-// fields its kind does not use zero.
+// Valid reports whether c is of a known kind and source, leaves the fields
+// its kind does not use zero, and gives a set-stock its 8-byte quota.
 func (c *Control) Valid() bool {
 	info, ok := controlKinds[c.Kind]
 	if !ok || c.Source > SourceConfig || len(c.Data) > MaxControlData {
@@ -219,5 +241,6 @@ func (c *Control) Valid() bool {
 	return (info.args&argNum != 0 || c.Num == 0) &&
 		(info.args&argUID != 0 || c.UID == 0) &&
 		(info.args&argDigest != 0 || c.Digest == [32]byte{}) &&
-		(info.args&argData != 0 || len(c.Data) == 0)
+		(info.args&argData != 0 || len(c.Data) == 0) &&
+		(c.Kind != ControlSetStock || len(c.Data) == stockDataBytes)
 }

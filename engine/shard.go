@@ -7,12 +7,13 @@ import (
 )
 
 // Spec is what a shard needs to know about its (activity, SKU): fixed for the
-// life of the shard.
+// life of the shard. What control records change (the quota, the end, the
+// lists in force) the shard keeps beside it.
 type Spec struct {
 	Activity      string
 	SKU           string
 	Index         int32  // the shard's number among all shards; names the holder in Claims
-	Quota         uint64 // qualifications issued: stock × quota_percent / 100
+	Quota         uint64 // qualifications issued at first: stock × quota_percent / 100 (a ControlSetStock changes it; see Shard.Quota)
 	Waitlist      uint64 // further eligible users who may queue for a lapsed qualification (waitlist.go)
 	ReleasePerSec uint32 // tier 3: winners per second; 0 = no limit
 	StartUnixNano int64
@@ -92,6 +93,12 @@ type Shard struct {
 	paused       bool
 	resvDigest   [32]byte // digest of the list in force, when a record set one
 	configDigest [32]byte // digest of the last list the configuration gave
+	quota        uint64   // Spec.Quota until a set-stock record (control_stock.go)
+	stock        uint64
+	stockSet     bool
+	ended        bool       // an end-now record (control_end.go)
+	blocked      *Blocklist // the blocklist in force (control_blocklist.go)
+	blockDigest  [32]byte
 
 	// shared is set once Freeze has handed out a view of wins and byUID:
 	// the next change to them copies them first (see unshare).
@@ -117,6 +124,7 @@ func NewShard(spec Spec, signer *TicketSigner, claims *Claims, resv Reservations
 		signer: signer,
 		claims: claims,
 		resv:   resv,
+		quota:  spec.Quota,
 		wins:   make([]winEntry, 0, n),
 		byUID:  make(map[uint64]uint64, n),
 	}
@@ -135,13 +143,14 @@ func (s *Shard) Durable() uint64 { return s.durable }
 func (s *Shard) Failed() bool { return s.failed }
 
 // SoldOut reports whether every unit of the quota has a durable winner.
-func (s *Shard) SoldOut() bool { return s.durable >= s.spec.Quota }
+func (s *Shard) SoldOut() bool { return s.durable >= s.quota }
 
 // Step decides one attempt. The order of checks is part of the contract:
 // a failed store answers unavailable before anything else (fail closed);
-// outside the window nothing else is looked at; a paused shard answers a
-// buy with unavailable; a winner's retry is answered with its original win
-// before sold-out, so retries are idempotent.
+// outside the window (or after an end-now record) nothing else is looked
+// at; then the blocklist in force; a paused shard answers a buy with
+// unavailable; a winner's retry is answered with its original win before
+// sold-out, so retries are idempotent.
 func (s *Shard) Step(a *Attempt) Decision {
 	if s.failed {
 		return Decision{Result: Unavailable}
@@ -152,8 +161,11 @@ func (s *Shard) Step(a *Attempt) Decision {
 	if a.NowUnixNano < s.spec.StartUnixNano {
 		return Decision{Result: NotStarted}
 	}
-	if a.NowUnixNano >= s.spec.EndUnixNano {
+	if a.NowUnixNano >= s.spec.EndUnixNano || s.ended {
 		return Decision{Result: Ended}
+	}
+	if s.blocked.Blocked(a.UID, a.Client) {
+		return Decision{Result: Blocked}
 	}
 	if s.paused {
 		return Decision{Result: Unavailable}
@@ -166,7 +178,7 @@ func (s *Shard) Step(a *Attempt) Decision {
 	if s.spec.ReservationRequired && (s.resv == nil || !s.resv.Contains(a.UID)) {
 		return Decision{Result: NotReserved}
 	}
-	if s.Sold() >= s.spec.Quota {
+	if s.Sold() >= s.quota {
 		return Decision{Result: SoldOut}
 	}
 	if s.spec.ReleasePerSec > 0 {
@@ -209,8 +221,8 @@ func (s *Shard) decisionFor(seq uint64) Decision {
 // or twice to one uid is a broken invariant of the core itself: it panics.
 func (s *Shard) appendWin(uid uint64, nowUnixNano int64, client netip.Addr) uint64 {
 	seq := s.Sold() + 1
-	if seq > s.spec.Quota {
-		panic(fmt.Sprintf("engine: %s/%s would sell seq %d over quota %d", s.spec.Activity, s.spec.SKU, seq, s.spec.Quota))
+	if seq > s.quota {
+		panic(fmt.Sprintf("engine: %s/%s would sell seq %d over quota %d", s.spec.Activity, s.spec.SKU, seq, s.quota))
 	}
 	if _, dup := s.byUID[uid]; dup {
 		panic(fmt.Sprintf("engine: %s/%s uid %d would win twice", s.spec.Activity, s.spec.SKU, uid))
@@ -304,8 +316,8 @@ func (s *Shard) Apply(w *Win) error {
 	switch {
 	case !s.signer.Verify(w):
 		return fmt.Errorf("%w: %s/%s seq %d", ErrBadTicket, w.Activity, w.SKU, w.Seq)
-	case seq > s.spec.Quota:
-		return fmt.Errorf("%w: %s/%s seq %d, quota %d", ErrOverQuota, w.Activity, w.SKU, w.Seq, s.spec.Quota)
+	case seq > s.quota:
+		return fmt.Errorf("%w: %s/%s seq %d, quota %d", ErrOverQuota, w.Activity, w.SKU, w.Seq, s.quota)
 	}
 	if _, dup := s.byUID[w.UID]; dup {
 		return fmt.Errorf("%w: %s/%s uid %d at seq %d", ErrDuplicate, w.Activity, w.SKU, w.UID, w.Seq)

@@ -15,7 +15,9 @@ const (
 	ControlUnchanged
 	// ControlRefused: the change is not valid for this shard (an unknown
 	// kind, arguments the kind does not take, a reservation list for an
-	// activity that requires none); nothing changed.
+	// activity that requires none, a list that is not the one its digest
+	// names, a stock whose quota is below the wins already issued);
+	// nothing changed.
 	ControlRefused
 	// ControlUnavailable: the store failed under the shard.
 	ControlUnavailable
@@ -33,7 +35,7 @@ func (v ControlVerdict) String() string {
 // Control decides a control change at this point of the shard's sequence:
 // attempts stepped before it were decided under the old state, attempts
 // after it under the new one. The caller fills c's Kind, Source, arguments,
-// Set (for a reservation list) and TimeUnixNano; when the verdict is
+// Set or Blocklist (for a list) and TimeUnixNano; when the verdict is
 // ControlApplied, Control has completed the record — names, Seq, AfterWins,
 // WinHead, Prev, Hash — and the caller must persist it in sequence with the
 // shard's wins (the win it follows is in the same or an earlier commit).
@@ -41,7 +43,7 @@ func (s *Shard) Control(c *Control) ControlVerdict {
 	if s.failed {
 		return ControlUnavailable
 	}
-	if !c.Valid() || (c.Kind == ControlReservations && (c.Set == nil || !s.spec.ReservationRequired)) {
+	if s.Refusal(c) != "" {
 		return ControlRefused
 	}
 	if s.unchangedBy(c) {
@@ -56,6 +58,24 @@ func (s *Shard) Control(c *Control) ControlVerdict {
 	return ControlApplied
 }
 
+// Refusal says why Control would refuse c on this shard now, or "" when it
+// would not; the admin API quotes it to the operator.
+func (s *Shard) Refusal(c *Control) string {
+	switch {
+	case !c.Valid():
+		return fmt.Sprintf("control kind %d (%s) with arguments it does not take", c.Kind, c.Kind)
+	case c.Kind == ControlReservations && c.Set == nil:
+		return "reservation list not given"
+	case c.Kind == ControlReservations && !s.spec.ReservationRequired:
+		return fmt.Sprintf("activity %s requires no reservation", s.spec.Activity)
+	case c.Kind == ControlBlocklist && !blocklistFits(c):
+		return "blocklist not given, or not the one its digest and count name"
+	case c.Kind == ControlSetStock:
+		return s.refuseStock(c)
+	}
+	return ""
+}
+
 // unchangedBy reports whether c would leave the shard as it is.
 func (s *Shard) unchangedBy(c *Control) bool {
 	switch c.Kind {
@@ -65,6 +85,12 @@ func (s *Shard) unchangedBy(c *Control) bool {
 		return !s.paused
 	case ControlReservations:
 		return c.Digest == s.resvDigest && (c.Source != SourceConfig || c.Digest == s.configDigest)
+	case ControlSetStock:
+		return s.stockUnchanged(c)
+	case ControlEndNow:
+		return s.ended
+	case ControlBlocklist:
+		return c.Digest == s.blockDigest
 	}
 	return false
 }
@@ -82,6 +108,12 @@ func (s *Shard) applyControl(c *Control) {
 		if c.Source == SourceConfig {
 			s.configDigest = c.Digest
 		}
+	case ControlSetStock:
+		s.applyStock(c)
+	case ControlEndNow:
+		s.ended = true
+	case ControlBlocklist:
+		s.blocked, s.blockDigest = c.Blocklist, c.Digest
 	default:
 		panic(fmt.Sprintf("engine: control kind %d has no effect defined", c.Kind))
 	}
@@ -92,8 +124,9 @@ func (s *Shard) applyControl(c *Control) {
 // place it was decided: recovery and replay call it once the shard holds
 // exactly the wins the record names (c.AfterWins), before the next win. It
 // checks that c continues the control strand where the win strand is now
-// (ChainHead.ContinueControl), that its kind and arguments are valid, and
-// that a reservation record comes with its list (c.Set, loaded by digest).
+// (ChainHead.ContinueControl), that its kind and arguments are valid, that
+// a list record comes with its list (c.Set or c.Blocklist, loaded by
+// digest), and that a set-stock leaves the quota at or above the wins.
 func (s *Shard) ApplyControl(c *Control) error {
 	if c.Activity != s.spec.Activity || c.SKU != s.spec.SKU {
 		return fmt.Errorf("%w: control for %s/%s applied to shard %s/%s", ErrChainBroken, c.Activity, c.SKU, s.spec.Activity, s.spec.SKU)
@@ -107,6 +140,12 @@ func (s *Shard) ApplyControl(c *Control) error {
 	}
 	if c.Kind == ControlReservations && c.Set == nil {
 		return fmt.Errorf("%w: %s/%s control %d: reservation list %x not loaded", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Digest)
+	}
+	if c.Kind == ControlBlocklist && !blocklistFits(c) {
+		return fmt.Errorf("%w: %s/%s control %d: blocklist %x not loaded", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Digest)
+	}
+	if why := s.refuseStock(c); c.Kind == ControlSetStock && why != "" {
+		return fmt.Errorf("%w: %s/%s control %d: %s", ErrBadControl, c.Activity, c.SKU, c.Seq, why)
 	}
 	s.applyControl(c)
 	return nil

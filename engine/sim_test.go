@@ -13,23 +13,31 @@ type model struct {
 	resv     []mapSet // per shard: the reservation list in force
 	digest   [][32]byte
 	paused   []bool
+	quota    []uint64
+	ended    []bool
+	blocked  []*Blocklist
 	sold     []uint64
 	won      []map[uint64]uint64 // per shard: uid → seq
 	actOwner map[string]map[uint64]int32
 	relSec   []int64
 	relCount []uint32
+	stocks   []uint64 // per shard: 1 + the stock a set-stock gave; 0 = none
 }
 
 func newModel(specs []Spec, resv mapSet) *model {
 	m := &model{specs: specs, actOwner: map[string]map[uint64]int32{}}
-	for range specs {
+	for _, sp := range specs {
 		m.resv = append(m.resv, resv)
 		m.digest = append(m.digest, [32]byte{})
 		m.paused = append(m.paused, false)
+		m.quota = append(m.quota, sp.Quota)
+		m.ended = append(m.ended, false)
+		m.blocked = append(m.blocked, nil)
 		m.sold = append(m.sold, 0)
 		m.won = append(m.won, map[uint64]uint64{})
 		m.relSec = append(m.relSec, -1<<62)
 		m.relCount = append(m.relCount, 0)
+		m.stocks = append(m.stocks, 0)
 	}
 	return m
 }
@@ -45,8 +53,11 @@ func (m *model) step(i int, a Attempt) (Result, uint64) {
 	if a.NowUnixNano < sp.StartUnixNano {
 		return NotStarted, 0
 	}
-	if a.NowUnixNano >= sp.EndUnixNano {
+	if a.NowUnixNano >= sp.EndUnixNano || m.ended[i] {
 		return Ended, 0
+	}
+	if b := m.blocked[i]; b != nil && (slicesContains(b.uids, a.UID) || (a.Client.IsValid() && addrsContain(b.Addrs(), a.Client))) {
+		return Blocked, 0
 	}
 	if m.paused[i] {
 		return Unavailable, 0
@@ -57,7 +68,7 @@ func (m *model) step(i int, a Attempt) (Result, uint64) {
 	if sp.ReservationRequired && !m.resv[i][a.UID] {
 		return NotReserved, 0
 	}
-	if m.sold[i] >= sp.Quota {
+	if m.sold[i] >= m.quota[i] {
 		return SoldOut, 0
 	}
 	sec := a.NowUnixNano / 1e9
@@ -106,8 +117,56 @@ func (m *model) control(i int, c *Control) ControlVerdict {
 			return ControlUnchanged
 		}
 		m.resv[i], m.digest[i] = c.Set.(mapSet), c.Digest
+	case ControlSetStock:
+		q := c.StockQuota()
+		if q < m.sold[i] {
+			return ControlRefused
+		}
+		// Every stock the simulation sets has quota = stock, and the
+		// shard starts without one set: the first is always a change.
+		if st, set := c.Num, m.stockSet(i); set == st {
+			return ControlUnchanged
+		}
+		m.quota[i] = q
+		m.stocks[i] = c.Num + 1
+	case ControlEndNow:
+		if m.ended[i] {
+			return ControlUnchanged
+		}
+		m.ended[i] = true
+	case ControlBlocklist:
+		if m.blocked[i] != nil && m.blocked[i].Digest() == c.Digest {
+			return ControlUnchanged
+		}
+		m.blocked[i] = c.Blocklist
 	}
 	return ControlApplied
+}
+
+// stockSet is the stock a set-stock record gave shard i, or ^0 before any.
+func (m *model) stockSet(i int) uint64 {
+	if m.stocks[i] == 0 {
+		return ^uint64(0)
+	}
+	return m.stocks[i] - 1
+}
+
+func slicesContains(uids []uint64, uid uint64) bool {
+	for _, u := range uids {
+		if u == uid {
+			return true
+		}
+	}
+	return false
+}
+
+func addrsContain(addrs []netip.Addr, a netip.Addr) bool {
+	for _, x := range addrs {
+		if x == a.Unmap() {
+			return true
+		}
+	}
+	return false
 }
 
 type mapSet map[uint64]bool
@@ -168,6 +227,15 @@ func TestSimulationAgainstModel(t *testing.T) {
 			}
 			lists = append(lists, l)
 		}
+		blocklists := []*Blocklist{NewBlocklist(nil, nil)}
+		for range 3 {
+			var uids []uint64
+			for range rng.IntN(20) {
+				uids = append(uids, uint64(rng.IntN(200)))
+			}
+			addrs := []netip.Addr{netip.AddrFrom4([4]byte{10, 0, 0, byte(rng.IntN(4))})}
+			blocklists = append(blocklists, NewBlocklist(uids, addrs[:rng.IntN(2)]))
+		}
 		controls := make([][]Control, len(specs))
 		now := start - 1e9
 		for step := 0; step < 3000; step++ {
@@ -175,11 +243,25 @@ func TestSimulationAgainstModel(t *testing.T) {
 			i := rng.IntN(len(specs))
 			if rng.IntN(40) == 0 {
 				// A control change between attempts, as the shard's inbox
-				// interleaves them: pause, resume or a new list.
-				c := Control{Kind: []ControlKind{ControlPause, ControlResume, ControlReservations}[rng.IntN(3)], TimeUnixNano: now}
-				if c.Kind == ControlReservations {
+				// interleaves them: pause, resume, a new list, a new
+				// stock (now and then below sold), the end of the round
+				// (rarely: it ends the shard's sale), a new blocklist.
+				kinds := []ControlKind{ControlPause, ControlResume, ControlReservations, ControlSetStock, ControlSetStock, ControlBlocklist}
+				c := Control{Kind: kinds[rng.IntN(len(kinds))], TimeUnixNano: now}
+				if rng.IntN(20) == 0 {
+					c.Kind = ControlEndNow
+				}
+				switch c.Kind {
+				case ControlReservations:
 					k := rng.IntN(len(lists))
 					c.Set, c.Digest, c.Num = lists[k], [32]byte{byte(k + 1)}, uint64(len(lists[k]))
+				case ControlSetStock:
+					stock := uint64(rng.IntN(40))
+					c = SetStock(stock, stock)
+					c.TimeUnixNano = now
+				case ControlBlocklist:
+					c = SetBlocklist(blocklists[rng.IntN(len(blocklists))])
+					c.TimeUnixNano = now
 				}
 				want := m.control(i, &c)
 				if got := shards[i].Control(&c); got != want {
@@ -213,8 +295,8 @@ func checkInvariants(t *testing.T, seed uint64, specs []Spec, shards []*Shard) {
 	perActivity := map[string]map[uint64]bool{}
 	signer := NewTicketSigner([]byte("sim-key"))
 	for i, s := range shards {
-		if s.Sold() > specs[i].Quota {
-			t.Fatalf("seed %d shard %d sold %d > quota %d", seed, i, s.Sold(), specs[i].Quota)
+		if s.Sold() > s.Quota() {
+			t.Fatalf("seed %d shard %d sold %d > quota %d", seed, i, s.Sold(), s.Quota())
 		}
 		seen := map[uint64]bool{}
 		for seq := uint64(1); seq <= s.Sold(); seq++ {
@@ -273,8 +355,11 @@ func checkRebuild(t *testing.T, seed uint64, specs []Spec, shards []*Shard, cont
 		}
 		_, liveDigest := shards[i].Reservations()
 		_, freshDigest := fresh.Reservations()
+		_, liveBlock := shards[i].Blocklist()
+		_, freshBlock := fresh.Blocklist()
 		if fresh.ChainHead() != shards[i].ChainHead() || fresh.Sold() != shards[i].Sold() ||
-			fresh.Paused() != shards[i].Paused() || freshDigest != liveDigest {
+			fresh.Paused() != shards[i].Paused() || freshDigest != liveDigest ||
+			fresh.Quota() != shards[i].Quota() || fresh.Ended() != shards[i].Ended() || freshBlock != liveBlock {
 			t.Fatalf("seed %d shard %d rebuilt state differs: %+v, live %+v", seed, i, fresh.ChainHead(), shards[i].ChainHead())
 		}
 	}
