@@ -1,14 +1,7 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -19,6 +12,7 @@ import (
 	"time"
 
 	"seckill/internal/handoff/export"
+	"seckill/internal/testkit/testcert"
 )
 
 // needTool returns the path of a program a test drives. In CI (.ci/run
@@ -100,42 +94,6 @@ func getBody(t *testing.T, addr, target string) string {
 	return rawFrom(t, "127.0.0.1", addr, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
 }
 
-// selfSignedCert writes a certificate and key for 127.0.0.1 and localhost
-// into dir, as a balancer's TLS would use.
-func selfSignedCert(t *testing.T, dir string) (certPath, keyPath string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "seckill test balancer"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPath, keyPath = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certPath, keyPath
-}
-
 // nginxStreamModule is where Debian's libnginx-mod-stream puts the stream
 // module: nginx's http proxy cannot send a PROXY header upstream, its
 // stream proxy can.
@@ -183,7 +141,7 @@ end = "+1h"
 `, engineAddr, data))
 	engine := startChildNoHealth(t, cfg)
 
-	cert, key := selfSignedCert(t, dir)
+	cert, key := testcert.Write(t, dir)
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`
 load_module %s;

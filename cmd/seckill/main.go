@@ -2,6 +2,10 @@
 //
 //	seckill serve [-config FILE] [-front-end netpoll|nethttp|floor] [-log-format text|json] [-log-level L]
 //	                                      run the engine (embedded demo config without -config)
+//	seckill serve -cluster FILE -node NAME
+//	                                      run one node of a cluster
+//	seckill gateway -cluster FILE [-out FILE] [-standalone]
+//	                                      write the cluster's nginx gateway configuration
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
 //	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
@@ -26,6 +30,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "gateway":
+		err = gatewayCmd(os.Args[2:], os.Stdout, os.Stderr)
 	case "token":
 		err = mintToken(os.Args[2:])
 	case "replay":
@@ -52,6 +58,8 @@ func main() {
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   seckill serve [-config FILE] [-front-end netpoll|nethttp|floor] [-log-format text|json] [-log-level L]
+  seckill serve -cluster FILE -node NAME [-front-end ...] [-log-format ...] [-log-level ...]
+  seckill gateway -cluster FILE [-out FILE] [-standalone]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
   seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
   seckill export [-config FILE] [-data DIR] [-dir DIR] -out NAME [-format jsonl|csv] [-all | -cursor NAME]

@@ -6,19 +6,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"seckill/internal/app/server"
 	"seckill/internal/config"
 )
 
-// reloadOnHangup makes SIGHUP re-read the config file at path and apply
+// reloadOnHangup makes SIGHUP re-read the config file at path (with load:
+// a config file, or this node's part of a cluster file) and apply
 // what may change live (server.Reload), logging what was applied and every
 // refused change by its field, instead of ending the process as SIGHUP
 // does by default. It registers the signal before returning, so a SIGHUP
 // that arrives once serve has started never kills the engine. Without a
 // config file (the embedded demo) SIGHUP is ignored with a log line.
-func reloadOnHangup(ctx context.Context, srv *server.Server, path string, log *slog.Logger) {
+func reloadOnHangup(ctx context.Context, srv *server.Server, path string, load func() (*config.Config, error), log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -28,18 +28,18 @@ func reloadOnHangup(ctx context.Context, srv *server.Server, path string, log *s
 			case <-ctx.Done():
 				return
 			case <-hup:
-				reload(srv, path, log)
+				reload(srv, path, load, log)
 			}
 		}
 	}()
 }
 
-func reload(srv *server.Server, path string, log *slog.Logger) {
+func reload(srv *server.Server, path string, load func() (*config.Config, error), log *slog.Logger) {
 	if path == "" {
 		log.Warn("SIGHUP: no config file to re-read (running the embedded demo config); nothing changed")
 		return
 	}
-	next, err := config.Load(path, time.Now())
+	next, err := load()
 	if err != nil {
 		log.Error("SIGHUP: config file refused; nothing changed", "file", path, "err", err)
 		return

@@ -34,12 +34,18 @@ func Load(path string, now time.Time) (*Config, error) {
 // wrong, unknown keys included, is reported all at once as Problems wrapping
 // ErrInvalid.
 func Parse(data []byte, baseDir string, now time.Time) (*Config, error) {
+	return parse(data, baseDir, now, nil)
+}
+
+// parse is Parse, except that keys under the top-level tables named in
+// foreign are not reported as unknown (see ParseEmbedded).
+func parse(data []byte, baseDir string, now time.Time, foreign []string) (*Config, error) {
 	c := &Config{}
 	meta, err := toml.Decode(string(data), c)
 	if err != nil {
 		return nil, decodeError(err)
 	}
-	c.reportUnknownKeys(meta.Undecoded())
+	c.reportUnknownKeys(withoutTables(meta.Undecoded(), foreign))
 	c.Server.drainDelayOff = meta.IsDefined("server", "drain_delay") && c.Server.DrainDelay == 0
 	c.resolve(baseDir, now)
 	c.EnsureDefaults()
