@@ -305,7 +305,7 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 	for _, id := range ids {
 		act := a.acts[id]
 		if act == nil {
-			a.checks[CheckDigest].add(Offense{Activity: id, Reason: "a digest was published for this activity, but the log has nothing of it"})
+			a.checks[CheckDigest].add(publishedMissing(id))
 			continue
 		}
 		act.checkLimits(a, chains)
@@ -375,7 +375,7 @@ func (a *auditor) digest(act *actState) Digest {
 		Published: a.opts.Published[act.id],
 	}
 	if d.Published != "" && d.Published != d.Digest {
-		a.checks[CheckDigest].add(Offense{Activity: act.id, Reason: fmt.Sprintf("the published digest %s is not the log's %s", d.Published, d.Digest)})
+		a.checks[CheckDigest].add(publishedMismatch(&d))
 	}
 	return d
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"seckill/internal/app/server"
+	"seckill/internal/cluster"
 	"seckill/internal/config"
 	"seckill/internal/handoff/export"
 	"seckill/internal/handoff/push"
@@ -42,7 +43,9 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ExitOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "TOML configuration `file`: data_dir, admin_listen, [admin] and [export] come from it")
-	data := fs.String("data", "", "the store `dir`ectory (default: the config's data_dir, else "+config.DefaultDataDir+")")
+	var dataDirs dirList
+	fs.Var(&dataDirs, "data", "the store `dir`ectory (default: the config's data_dir, else "+config.DefaultDataDir+"); repeat it, or give a comma-separated list, to export the stores of a cluster's nodes as one file (-out with -all)")
+	clusterPath := fs.String("cluster", "", "export the stores of every node of this cluster `file` as one file (-out with -all); its [export] dir is the default -dir")
 	dir := fs.String("dir", "", "the export `dir`ectory, stopped engine only (default: the config's [export] dir, else "+config.DefaultExportDir+")")
 	var req exportRequest
 	fs.StringVar(&req.out, "out", "", "write the winners to `NAME`, a bare file name in the export directory (.zst at the end: zstd); NAME.manifest.json describes it")
@@ -58,14 +61,26 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := &config.Config{}
 	cfg.EnsureDefaults()
-	if *configPath != "" {
+	switch {
+	case *configPath != "" && *clusterPath != "":
+		return errors.New("export: give -config or -cluster, not both")
+	case *configPath != "":
 		var err error
 		if cfg, err = config.Load(*configPath, time.Now()); err != nil {
 			return err
 		}
+	case *clusterPath != "":
+		c, err := cluster.Load(*clusterPath, time.Now())
+		if err != nil {
+			return err
+		}
+		cfg, dataDirs = c.Shared, append(dataDirs, c.DataDirs()...)
 	}
-	if *data != "" {
-		cfg.Server.DataDir = *data
+	if len(dataDirs) > 1 {
+		return exportCombined(cfg, dataDirs, *dir, req, stdout, stderr)
+	}
+	if len(dataDirs) == 1 {
+		cfg.Server.DataDir = dataDirs[0]
 	}
 	if err := export.CheckStoreDir(cfg.Server.DataDir); err != nil {
 		return err

@@ -62,7 +62,12 @@ func (c *child) hasExited() bool {
 // (e.g. prlimit), and waits until /healthz answers.
 func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
 	t.Helper()
-	c := spawnChild(t, cfgPath, prefix...)
+	return waitHealthy(t, spawnChild(t, cfgPath, prefix...), addr)
+}
+
+// waitHealthy waits until the child's /healthz on addr answers 200.
+func waitHealthy(t *testing.T, c *child, addr string) *child {
+	t.Helper()
 	c.addr = addr
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -83,7 +88,14 @@ func startChild(t *testing.T, addr, cfgPath string, prefix ...string) *child {
 // log file, without waiting for anything.
 func spawnChild(t *testing.T, cfgPath string, prefix ...string) *child {
 	t.Helper()
-	args := append(append([]string{}, prefix...), binary, "serve", "-config", cfgPath)
+	return spawnServe(t, prefix, "-config", cfgPath)
+}
+
+// spawnServe starts `seckill serve serveArgs...`, under prefix when it is
+// not empty, with its output in a log file, without waiting for anything.
+func spawnServe(t *testing.T, prefix []string, serveArgs ...string) *child {
+	t.Helper()
+	args := append(append(append([]string{}, prefix...), binary, "serve"), serveArgs...)
 	cmd := exec.Command(args[0], args[1:]...)
 	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
 	if err != nil {

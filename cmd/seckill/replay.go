@@ -10,47 +10,60 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"seckill/internal/cluster"
 	"seckill/replay"
 	"seckill/wal"
 )
 
-// runReplay is `seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...`:
-// it audits a store and returns the exit status: 0 when every check passes,
-// 1 when one fails, the tail is truncated or the audit cannot run, 2 for a
-// usage error.
+// runReplay is `seckill replay -data DIR [-data DIR]... [-json] [-digest
+// ACTIVITY=HEX]...`: it audits a store, or the stores of a cluster's nodes
+// as one sale (several -data, or -cluster FILE), and returns the exit
+// status: 0 when every check passes, 1 when one fails, a tail is truncated
+// or the audit cannot run, 2 for a usage error.
 func runReplay(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "the store to audit: the engine's data_dir (required)")
+	var dirs dirList
+	fs.Var(&dirs, "data", "a store to audit: the engine's data_dir; repeat it (or give a comma-separated list) to audit the stores of a cluster's nodes as one sale")
+	clusterPath := fs.String("cluster", "", "audit the data_dir of every node of this cluster `file` as one sale")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
 	published := digestFlag{}
 	fs.Var(published, "digest", "`ACTIVITY=HEX`: the digest published for an activity, to compare with the log's (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *dir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "seckill replay: usage: seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...")
+	if *clusterPath != "" {
+		c, err := cluster.Load(*clusterPath, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "seckill replay: %v\n", err)
+			return 1
+		}
+		dirs = append(dirs, c.DataDirs()...)
+	}
+	if len(dirs) == 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "seckill replay: usage: seckill replay {-data DIR [-data DIR]... | -cluster FILE} [-json] [-digest ACTIVITY=HEX]...")
 		return 2
 	}
-	opening := time.Now()
-	log, err := wal.Open(*dir, wal.Options{ReadOnly: true})
-	if errors.Is(err, wal.ErrLocked) {
-		fmt.Fprintf(stderr, "seckill replay: the engine is running on %s; stop it or audit a copy\n", *dir)
-		return 1
+	var (
+		reports      []*replay.Report
+		opened, took time.Duration
+	)
+	for _, dir := range dirs {
+		opts := replay.Options{Published: published}
+		if len(dirs) > 1 {
+			opts.Published = nil // Combine compares them across the stores
+		}
+		rep, o, t, err := auditStore(dir, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "seckill replay: %v\n", err)
+			return 1
+		}
+		reports, opened, took = append(reports, rep), opened+o, took+t
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "seckill replay: %v\n", err)
-		return 1
+	rep := reports[0]
+	if len(reports) > 1 {
+		rep = replay.Combine(reports, published, 0)
 	}
-	defer log.Close()
-	opened := time.Since(opening)
-	start := time.Now()
-	rep, err := replay.Audit(log, replay.Options{Published: published})
-	if err != nil {
-		fmt.Fprintf(stderr, "seckill replay: %v\n", err)
-		return 1
-	}
-	took := time.Since(start)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -60,13 +73,50 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		printReport(stdout, rep)
-		fmt.Fprintf(stdout, "audited %d records in %s (%.0f records/s) after opening the store in %s\n",
-			rep.Records, took.Round(time.Microsecond), float64(rep.Records)/took.Seconds(), opened.Round(time.Microsecond))
+		stores := "the store"
+		if len(dirs) > 1 {
+			stores = fmt.Sprintf("the %d stores", len(dirs))
+		}
+		fmt.Fprintf(stdout, "audited %d records in %s (%.0f records/s) after opening %s in %s\n",
+			rep.Records, took.Round(time.Microsecond), float64(rep.Records)/took.Seconds(), stores, opened.Round(time.Microsecond))
 	}
 	if !rep.OK {
 		return 1
 	}
 	return 0
+}
+
+// auditStore opens the store in dir read-only and audits it, returning how
+// long the opening and the audit took.
+func auditStore(dir string, opts replay.Options) (rep *replay.Report, opened, took time.Duration, err error) {
+	opening := time.Now()
+	log, err := wal.Open(dir, wal.Options{ReadOnly: true})
+	if errors.Is(err, wal.ErrLocked) {
+		return nil, 0, 0, fmt.Errorf("the engine is running on %s; stop it or audit a copy", dir)
+	}
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer log.Close()
+	opened = time.Since(opening)
+	start := time.Now()
+	rep, err = replay.Audit(log, opts)
+	return rep, opened, time.Since(start), err
+}
+
+// dirList collects -data: repeated, or comma-separated.
+type dirList []string
+
+func (d *dirList) String() string { return strings.Join(*d, ",") }
+
+func (d *dirList) Set(v string) error {
+	for dir := range strings.SplitSeq(v, ",") {
+		if dir = strings.TrimSpace(dir); dir == "" {
+			return fmt.Errorf("%q names an empty directory", v)
+		}
+		*d = append(*d, dir)
+	}
+	return nil
 }
 
 // printReport writes the human form: the per-SKU table, one line per check

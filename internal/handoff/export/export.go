@@ -75,8 +75,12 @@ type Exporter struct {
 	dir      string // absolute
 	storeDir string
 	logger   *slog.Logger
-	mu       sync.Mutex
-	now      func() time.Time
+	// others and otherDirs are the further stores of a combined export
+	// (NewCombined): their records are read, nothing is written to them.
+	others    []*wal.Log
+	otherDirs []string
+	mu        sync.Mutex
+	now       func() time.Time
 }
 
 // New returns an exporter over an open store whose files go to dir ([export]
@@ -136,6 +140,9 @@ func (e *Exporter) Run(opts Options) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %q (want %q or %q)", ErrFormat, opts.Format, FormatJSONL, FormatCSV)
 	}
 	if err := checkName(opts.Out); err != nil {
+		return nil, err
+	}
+	if err := e.checkCombined(opts); err != nil {
 		return nil, err
 	}
 	cursor := opts.Cursor
@@ -280,16 +287,24 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 	// They are read just before the wins: a control change made during the
 	// export shows in the next manifest.
 	controlHeads := map[chainKey]wal.Head{}
-	if err := e.log.ScanControlHeads(func(h *wal.Head) error {
-		controlHeads[chainKey{h.Activity, h.SKU}] = *h
-		return nil
-	}, func(key string, err error) error { return err }); err != nil {
-		return fmt.Errorf("export: control heads: %w", err)
+	for _, log := range e.stores() {
+		if err := log.ScanControlHeads(func(h *wal.Head) error {
+			controlHeads[chainKey{h.Activity, h.SKU}] = *h
+			return nil
+		}, func(key string, err error) error { return err }); err != nil {
+			return fmt.Errorf("export: control heads: %w", err)
+		}
 	}
 	var first, last int64
 	pauseWriting := opts.Pause != nil // once, after the first record
-	err := e.log.ScanWinsAfter(func(head *engine.Win) (uint64, error) {
+	storeOf := map[string]int{}       // activity -> the store that holds it
+	store := 0
+	chainHead := func(head *engine.Win) (uint64, error) {
 		k := chainKey{head.Activity, head.SKU}
+		if s, ok := storeOf[k.Activity]; ok && s != store {
+			return 0, fmt.Errorf("%w: activity %s is in store %d and in store %d (counting from 1): one node sells an activity", ErrCombined, k.Activity, s+1, store+1)
+		}
+		storeOf[k.Activity] = store
 		after := cur[k]
 		if after > head.Seq {
 			return 0, fmt.Errorf("%w: cursor at %s/%s seq %d, the chain ends at %d", ErrCursor, k.Activity, k.SKU, after, head.Seq)
@@ -305,7 +320,8 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 		}
 		heads[k.Activity] = append(heads[k.Activity], h)
 		return after, nil
-	}, func(w *engine.Win) error {
+	}
+	record := func(w *engine.Win) error {
 		buf = appendRecord(buf, w)
 		if m.Count == 0 || w.TimeUnixNano < first {
 			first = w.TimeUnixNano
@@ -330,9 +346,12 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return err
+	}
+	for i, log := range e.stores() {
+		store = i
+		if err := log.ScanWinsAfter(chainHead, record); err != nil {
+			return err
+		}
 	}
 	for k := range cur {
 		if !seen[k] {
