@@ -9,6 +9,8 @@
 //	seckill token -uid N [-config FILE | -secret S] [-ttl D]
 //	                                      print a signed token for uid N
 //	seckill replay -data DIR [-json]      audit the store: per-SKU table and checks
+//	seckill replay -data A -data B | -cluster FILE
+//	                                      audit the stores of a cluster's nodes as one sale
 //	seckill export -data DIR -out FILE    winners as JSON Lines or CSV (.zst: zstd), incremental
 //	seckill export -data DIR -push URL    re-push failed (or -all) records to the mall
 //	seckill version                       module version and VCS revision of this binary
@@ -61,9 +63,10 @@ func usage() {
   seckill serve -cluster FILE -node NAME [-front-end ...] [-log-format ...] [-log-level ...]
   seckill gateway -cluster FILE [-out FILE] [-standalone]
   seckill token -uid N [-config FILE | -secret S] [-ttl D]
-  seckill replay -data DIR [-json] [-digest ACTIVITY=HEX]...
+  seckill replay {-data DIR[,DIR]... | -cluster FILE} [-json] [-digest ACTIVITY=HEX]...
   seckill export [-config FILE] [-data DIR] [-dir DIR] -out NAME [-format jsonl|csv] [-all | -cursor NAME]
   seckill export [-config FILE] [-data DIR] -push URL [-all]
+  seckill export {-data DIR -data DIR... | -cluster FILE} [-dir DIR] -out NAME -all
   seckill version
 `)
 }
