@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,7 +93,8 @@ worker_connections = 1024
 // SKU no node sells is answered by nginx exactly as a node would; a node
 // killed with kill -9 makes its SKUs answer 503 unavailable through nginx
 // while the others sell on; restarted, it sells again; and the combined
-// replay and export of the three stores report one sale.
+// replay and export of the three stores report one sale; SIGHUP re-reads
+// the cluster file.
 func TestClusterBehindNginx(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
@@ -148,7 +150,8 @@ func TestClusterBehindNginx(t *testing.T) {
 	}
 
 	// The gateway's own refusals are the engine's, byte for byte.
-	for _, target := range []string{"/buy?sku=nobody-sells-this&token=x", "/stock?sku=nobody-sells-this", "/buy?sku=a.1", "/result?token=x", "/elsewhere"} {
+	long := strings.Repeat("s", 64)
+	for _, target := range []string{"/buy?sku=nobody-sells-this&token=x", "/stock?sku=" + long, "/stock?sku=" + long + "s", "/buy?sku=a.1", "/result?token=x", "/elsewhere"} {
 		headers := "Origin: https://www.example-mall.com\r\n"
 		viaGateway, err := httpget.GetWithHeaders(gw, target, headers, 5*time.Second)
 		if err != nil {
@@ -166,6 +169,10 @@ func TestClusterBehindNginx(t *testing.T) {
 				t.Errorf("%s: gateway's %s: %q, node's %q", target, h, viaGateway.Header.Get(h), direct.Header.Get(h))
 			}
 		}
+	}
+
+	if resp := get("127.0.0.1", gw, "/healthz"); resp.Status != 200 || string(resp.Body) != `{"status":"ok"}` {
+		t.Errorf("the gateway's /healthz: %d %s", resp.Status, resp.Body)
 	}
 
 	// The burst: 200 buyers, each trying every burst SKU of every node in
@@ -303,6 +310,24 @@ func TestClusterBehindNginx(t *testing.T) {
 			break
 		}
 	}
+	// SIGHUP re-reads the cluster file: a uid blocked there is refused.
+	text, err := os.ReadFile(clusterFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(clusterFile, []byte(strings.Replace(string(text), "[gateway]", "[blocklist]\nuids = [9001]\n[gateway]", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nodes["a"].cmd.Process.Signal(syscall.SIGHUP)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(nodes["a"].logText(), "SIGHUP: applied"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("node a did not apply the edited cluster file:\n%s", nodes["a"].logText())
+		}
+	}
+	if resp := get("127.0.0.1", gw, "/buy?sku=a-late&token="+tokenOf(9001)); !strings.Contains(string(resp.Body), `"result":"blocked"`) {
+		t.Errorf("uid 9001 after it was blocked in the cluster file: %d %s", resp.Status, resp.Body)
+	}
+
 	for _, n := range []string{"a", "b", "c"} {
 		nodes[n].stop(t)
 	}

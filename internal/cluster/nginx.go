@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"seckill/engine"
+	"seckill/internal/config"
 )
 
 // The answers the gateway gives itself, byte for byte the engine's: a
@@ -63,6 +64,7 @@ type nginxView struct {
 	Unavailable       string
 	NotFound          string
 	Healthy           string
+	MaxSKULength      int
 }
 
 type nginxUpstream struct {
@@ -88,6 +90,8 @@ func (c *Cluster) nginxView() nginxView {
 		Unavailable:       bodyUnavailable,
 		NotFound:          bodyNotFound,
 		Healthy:           bodyHealthy,
+		// The engine answers a longer sku bad_request, so must the gateway.
+		MaxSKULength: config.MaxIDLength,
 	}
 	if v.Source == "" {
 		v.Source = "a cluster file"
@@ -157,7 +161,7 @@ upstream {{.Name}} {
 # case) before the pattern, and the pattern before the default.
 map $arg_sku $seckill_upstream {
     default bad_request;
-    "~^[A-Za-z0-9_-]{1,64}$" unknown_sku;
+    "~^[A-Za-z0-9_-]{1,{{.MaxSKULength}}}$" unknown_sku;
 {{- range .Routes}}
     "{{.SKU}}" {{.Upstream}};
 {{- end}}
