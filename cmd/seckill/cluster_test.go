@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,17 +123,7 @@ func TestClusterBehindNginx(t *testing.T) {
 			}
 		}
 	}()
-	lb := exec.Command(nginx, "-p", dir, "-c", conf, "-g", "daemon off; master_process off;")
-	var lbOut strings.Builder
-	lb.Stdout, lb.Stderr = &lbOut, &lbOut
-	if err := lb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		lb.Process.Kill()
-		lb.Wait()
-	}()
-	waitListening(t, gw, func() string { return lbOut.String() })
+	lbOut := startNginx(t, nginx, gw, "-p", dir, "-c", conf, "-g", "daemon off; master_process off;")
 
 	get := func(from, addr, target string) *httpget.Response {
 		t.Helper()

@@ -162,17 +162,7 @@ stream {
 `, nginxStreamModule, filepath.Join(dir, "nginx.pid"), filepath.Join(dir, "nginx-error.log"), tlsAddr, cert, key, engineAddr)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lb := exec.Command(nginx, "-p", dir, "-c", conf)
-	var lbOut strings.Builder
-	lb.Stdout, lb.Stderr = &lbOut, &lbOut
-	if err := lb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		lb.Process.Kill()
-		lb.Wait()
-	}()
-	waitListening(t, tlsAddr, func() string { return lbOut.String() })
+	lbOut := startNginx(t, nginx, tlsAddr, "-p", dir, "-c", conf)
 
 	// buy runs one curl from a source address for the given uids, one
 	// request each, in a row: one process, so no start-up lands between.
@@ -259,6 +249,24 @@ func startChildNoHealth(t *testing.T, cfgPath string) *child {
 	c.kill()
 	t.Fatalf("seckill serve did not start; log:\n%s", c.logText())
 	return nil
+}
+
+// startNginx runs nginx with args until the test ends and waits until it
+// accepts on addr; it returns nginx's output so far.
+func startNginx(t *testing.T, nginx, addr string, args ...string) *strings.Builder {
+	t.Helper()
+	lb := exec.Command(nginx, args...)
+	var out strings.Builder
+	lb.Stdout, lb.Stderr = &out, &out
+	if err := lb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		lb.Process.Kill()
+		lb.Wait()
+	})
+	waitListening(t, addr, out.String)
+	return &out
 }
 
 // waitListening waits until something accepts on addr.
