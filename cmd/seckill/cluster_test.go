@@ -262,8 +262,8 @@ func TestClusterBehindNginx(t *testing.T) {
 
 	// A buyer from 127.0.0.7 is seen as 127.0.0.7 by the node (in its
 	// winner record, checked in the export below), not as the gateway.
-	if resp := get("127.0.0.7", gw, "/buy?sku=a-late&token="+tokenOf(7001)); !strings.Contains(string(resp.Body), `"result":"won"`) {
-		t.Fatalf("a-late from 127.0.0.7: %d %s", resp.Status, resp.Body)
+	if resp := get("127.0.0.7", gw, "/buy?sku=a-late&token="+tokenOf(7001)); !strings.Contains(string(resp.Body), `"result":"won"`) || resp.Header.Get("Connection") != "close" {
+		t.Fatalf("a-late from 127.0.0.7: %d %v %s", resp.Status, resp.Header, resp.Body)
 	}
 
 	// Node b dies. Its SKUs answer unavailable through the gateway, as

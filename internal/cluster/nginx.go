@@ -24,6 +24,10 @@ var (
 // parameter; every other path but /healthz is answered not_found.
 var RoutedPaths = []string{"/buy", "/stock", "/result"}
 
+// workerSpareDescriptors is what an nginx worker's descriptor limit holds
+// beyond its connections: log files, temporary files, the listeners.
+const workerSpareDescriptors = 1024
+
 // upstreamPrefix names each node's nginx upstream: seckill_NODE.
 const upstreamPrefix = "seckill_"
 
@@ -55,6 +59,7 @@ type nginxView struct {
 	ConnectTimeoutMs  int64
 	ReadTimeoutMs     int64
 	WorkerConnections int
+	WorkerDescriptors int
 	Upstreams         []nginxUpstream
 	Routes            []nginxRoute
 	Paths             []string
@@ -83,6 +88,7 @@ func (c *Cluster) nginxView() nginxView {
 		ConnectTimeoutMs:  c.Gateway.ConnectTimeout.Milliseconds(),
 		ReadTimeoutMs:     c.Gateway.ReadTimeout.Milliseconds(),
 		WorkerConnections: c.Gateway.WorkerConnections,
+		WorkerDescriptors: c.Gateway.WorkerConnections + workerSpareDescriptors,
 		Paths:             RoutedPaths,
 		CORSOrigins:       c.Shared.Server.CORSOrigins,
 		UnknownSKU:        bodyUnknownSKU,
@@ -119,8 +125,9 @@ var nginxTemplate = template.Must(template.New("nginx").Parse(`
 # Run: nginx -p PREFIX -c THIS_FILE (pid, logs and temporary files go under PREFIX).
 
 worker_processes auto;
-# Two descriptors per buyer (client and node), plus files.
-worker_rlimit_nofile {{.WorkerConnections}};
+# worker_connections counts both of a buyer's connections (client and
+# node); the descriptor limit adds room for the log and temporary files.
+worker_rlimit_nofile {{.WorkerDescriptors}};
 pid nginx.pid;
 error_log error.log warn;
 
