@@ -111,6 +111,10 @@ var controlKinds = map[ControlKind]struct {
 	ControlSetStock:     {"set_stock", argNum | argData},
 	ControlEndNow:       {"end_now", 0},
 	ControlBlocklist:    {"blocklist", argNum | argDigest},
+	ControlWaitlisted:   {"waitlisted", argNum | argUID},
+	ControlPaid:         {"paid", argNum | argUID},
+	ControlLapsed:       {"lapsed", argNum | argUID},
+	ControlPromoted:     {"promoted", argNum | argUID | argDigest},
 }
 
 func (k ControlKind) String() string {
@@ -121,8 +125,11 @@ func (k ControlKind) String() string {
 }
 
 func (s ControlSource) String() string {
-	if s == SourceConfig {
+	switch s {
+	case SourceConfig:
 		return "config"
+	case SourceSale:
+		return "sale"
 	}
 	return "operator"
 }
@@ -235,7 +242,7 @@ func ComputeControlHash(c *Control) [32]byte {
 // its kind does not use zero, and gives a set-stock its 8-byte quota.
 func (c *Control) Valid() bool {
 	info, ok := controlKinds[c.Kind]
-	if !ok || c.Source > SourceConfig || len(c.Data) > MaxControlData {
+	if !ok || c.Source > SourceSale || len(c.Data) > MaxControlData {
 		return false
 	}
 	return (info.args&argNum != 0 || c.Num == 0) &&

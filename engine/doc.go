@@ -9,6 +9,14 @@
 // shard, which is how recovery at start and the auditor's replay rebuild the
 // same state the live sale had.
 //
+// The sale economics (waitlist.go, qualification.go): a quota that
+// overbooks the stock, a waitlist once every qualification is issued, the
+// mall's paid/lapsed reports, and a lapsed seq passed to the first waiting
+// user or back on sale. Each step is a control record (waitlisted, paid,
+// lapsed, promoted) that a Decision (Record = RecordControl) or a Control
+// leaves for the driver to take with TakeRecords and persist before it
+// answers, like a win.
+//
 // Control changes (pause, resume, a new reservation list; later stock,
 // end-now, blocklists, qualifications, lottery steps) are decided the same
 // way: Control decides one at its place among the attempts and completes

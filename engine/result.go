@@ -22,6 +22,9 @@ const (
 	UnknownSKU
 	BadRequest
 	Unavailable
+	// Waitlisted: every qualification is issued; the user holds a place
+	// (Decision.Position) in the SKU's waitlist (waitlist.go).
+	Waitlisted
 	resultCount
 )
 
@@ -40,6 +43,7 @@ var resultNames = [resultCount]string{
 	UnknownSKU:      "unknown_sku",
 	BadRequest:      "bad_request",
 	Unavailable:     "unavailable",
+	Waitlisted:      "waitlisted",
 }
 
 func (r Result) String() string {

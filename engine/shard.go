@@ -43,14 +43,31 @@ type Attempt struct {
 
 // Decision is the shard's answer. For Won and AlreadyWon (and a Lookup that
 // found a win) Seq, Ticket and TimeUnixNano describe the win; for Busy,
-// RetryMs says when the next release second starts.
+// RetryMs says when the next release second starts; for Waitlisted,
+// Position is the user's place in the waitlist (1-based).
+//
+// Record says what the decision added to the log: a Win (RecordWin, fetch
+// it with WinAt(Seq)) or control records (RecordControl: a waitlist place,
+// or a lapsed unit issued again; fetch them with TakeRecords). The driver
+// persists them before it answers.
 type Decision struct {
 	Result       Result
+	Record       RecordKind
 	Seq          uint64
 	Ticket       [TicketBytes]byte
 	TimeUnixNano int64
 	RetryMs      int64
+	Position     uint64
 }
+
+// RecordKind says which record, if any, a Decision added to the log.
+type RecordKind uint8
+
+const (
+	RecordNone    RecordKind = iota
+	RecordWin                // a new Win: WinAt(Decision.Seq)
+	RecordControl            // control records: TakeRecords
+)
 
 // Reservations answers whether a uid may buy in an activity that requires a
 // reservation. Implementations must be deterministic for a given set.
@@ -100,6 +117,8 @@ type Shard struct {
 	blocked      *Blocklist // the blocklist in force (control_blocklist.go)
 	blockDigest  [32]byte
 
+	econ economics // waitlist, qualifications' fates, lapsed units (waitlist.go)
+
 	// shared is set once Freeze has handed out a view of wins and byUID:
 	// the next change to them copies them first (see unshare).
 	shared bool
@@ -142,8 +161,16 @@ func (s *Shard) Durable() uint64 { return s.durable }
 // Failed reports whether the store failed under this shard.
 func (s *Shard) Failed() bool { return s.failed }
 
-// SoldOut reports whether every unit of the quota has a durable winner.
-func (s *Shard) SoldOut() bool { return s.durable >= s.quota }
+// SoldOut reports whether every qualification of the quota has a durable
+// holder, no lapsed unit is back on sale and the waitlist is full: from
+// then on every new buyer hears sold_out (until a lapse changes that).
+func (s *Shard) SoldOut() bool {
+	return s.durable >= s.quota && len(s.econ.free) == 0 && s.econ.joined() >= s.spec.Waitlist
+}
+
+// Remaining is how many qualifications a buyer may still get: the quota
+// less the durable ones, plus lapsed units returned to sale.
+func (s *Shard) Remaining() uint64 { return s.quota - s.durable + uint64(len(s.econ.free)) }
 
 // Step decides one attempt. The order of checks is part of the contract:
 // a failed store answers unavailable before anything else (fail closed);
@@ -175,36 +202,65 @@ func (s *Shard) Step(a *Attempt) Decision {
 		d.Result = AlreadyWon
 		return d
 	}
+	if d, held := s.econ.standing(a.UID); held {
+		return d // waitlisted already, or a lapsed qualification (waitlist.go)
+	}
 	if s.spec.ReservationRequired && (s.resv == nil || !s.resv.Contains(a.UID)) {
 		return Decision{Result: NotReserved}
 	}
 	if s.Sold() >= s.quota {
-		return Decision{Result: SoldOut}
+		return s.stepIssued(a) // a lapsed unit back on sale, the waitlist, or sold_out
 	}
-	if s.spec.ReleasePerSec > 0 {
-		second := s.releaseIn(a.NowUnixNano)
-		if s.releasedThisSec >= s.spec.ReleasePerSec {
-			retryMs := ((second+1)*1e9 - a.NowUnixNano + 1e6 - 1) / 1e6
-			return Decision{Result: Busy, RetryMs: retryMs}
-		}
+	if d, busy := s.releaseBusy(a.NowUnixNano); busy {
+		return d
 	}
-	if s.spec.LimitActivity {
-		if holder, ok := s.claims.Claim(a.UID, s.spec.Index); !ok && holder != s.spec.Index {
-			return Decision{Result: LimitReached}
-		}
+	if !s.claim(a.UID) {
+		return Decision{Result: LimitReached}
 	}
+	s.countRelease()
+	seq := s.appendWin(a.UID, a.NowUnixNano, a.Client)
+	d := s.decisionFor(seq)
+	d.Result, d.Record = Won, RecordWin
+	return d
+}
+
+// releaseBusy answers busy when the current second's releases are spent
+// (tier 3).
+func (s *Shard) releaseBusy(now int64) (Decision, bool) {
+	if s.spec.ReleasePerSec == 0 {
+		return Decision{}, false
+	}
+	second := s.releaseIn(now)
+	if s.releasedThisSec < s.spec.ReleasePerSec {
+		return Decision{}, false
+	}
+	retryMs := ((second+1)*1e9 - now + 1e6 - 1) / 1e6
+	return Decision{Result: Busy, RetryMs: retryMs}, true
+}
+
+// countRelease counts one more unit released in the current second.
+func (s *Shard) countRelease() {
 	if s.spec.ReleasePerSec > 0 {
 		s.releasedThisSec++
 	}
-	seq := s.appendWin(a.UID, a.NowUnixNano, a.Client)
-	d := s.decisionFor(seq)
-	d.Result = Won
-	return d
+}
+
+// claim takes uid's one unit of the activity under limit = "activity"; it
+// reports false when another shard holds it.
+func (s *Shard) claim(uid uint64) bool {
+	if !s.spec.LimitActivity {
+		return true
+	}
+	holder, ok := s.claims.Claim(uid, s.spec.Index)
+	return ok || holder == s.spec.Index
 }
 
 func (s *Shard) lookup(uid uint64) Decision {
 	seq, ok := s.byUID[uid]
 	if !ok {
+		if pos, waiting := s.econ.waitingAt(uid); waiting {
+			return Decision{Result: Waitlisted, Position: pos}
+		}
 		return Decision{Result: None}
 	}
 	d := s.decisionFor(seq)

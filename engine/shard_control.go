@@ -39,23 +39,48 @@ func (v ControlVerdict) String() string {
 // ControlApplied, Control has completed the record — names, Seq, AfterWins,
 // WinHead, Prev, Hash — and the caller must persist it in sequence with the
 // shard's wins (the win it follows is in the same or an earlier commit).
+//
+// A qualification report (ControlPaid, ControlLapsed) is judged first
+// (qualification.go): refused with a reason (RefusalReason) when it does
+// not fit, unchanged when repeated; a lapse that passes the unit to a
+// waiting user also decides that promotion, which the caller takes with
+// TakeRecords and persists right after c.
 func (s *Shard) Control(c *Control) ControlVerdict {
+	s.econ.refusal = nil
 	if s.failed {
 		return ControlUnavailable
 	}
 	if s.Refusal(c) != "" {
 		return ControlRefused
 	}
+	if c.Kind == ControlWaitlisted || c.Kind == ControlPromoted || c.Source == SourceSale {
+		s.econ.refusal = ErrSaleDecides
+		return ControlRefused
+	}
+	if isReport(c.Kind) {
+		v, err := s.judgeReport(c)
+		if v != ControlApplied {
+			s.econ.refusal = err
+			return v
+		}
+	}
 	if s.unchangedBy(c) {
 		return ControlUnchanged
 	}
+	s.complete(c)
+	s.applyControl(c)
+	s.afterReport(c)
+	return ControlApplied
+}
+
+// complete fills in the fields that place c in the shard's log: names,
+// its seq in the control strand, the win it follows, the chain hashes.
+func (s *Shard) complete(c *Control) {
 	c.Activity, c.SKU = s.spec.Activity, s.spec.SKU
 	c.Seq = s.controls + 1
 	c.AfterWins, c.WinHead = s.Sold(), s.lastHash()
 	c.Prev = s.controlHash
 	c.Hash = ComputeControlHash(c)
-	s.applyControl(c)
-	return ControlApplied
 }
 
 // Refusal says why Control would refuse c on this shard now, or "" when it
@@ -114,6 +139,8 @@ func (s *Shard) applyControl(c *Control) {
 		s.ended = true
 	case ControlBlocklist:
 		s.blocked, s.blockDigest = c.Blocklist, c.Digest
+	case ControlWaitlisted, ControlPaid, ControlLapsed, ControlPromoted:
+		s.applyEconomics(c)
 	default:
 		panic(fmt.Sprintf("engine: control kind %d has no effect defined", c.Kind))
 	}
@@ -146,6 +173,9 @@ func (s *Shard) ApplyControl(c *Control) error {
 	}
 	if why := s.refuseStock(c); c.Kind == ControlSetStock && why != "" {
 		return fmt.Errorf("%w: %s/%s control %d: %s", ErrBadControl, c.Activity, c.SKU, c.Seq, why)
+	}
+	if err := s.CheckEconomics(c); err != nil {
+		return err
 	}
 	s.applyControl(c)
 	return nil

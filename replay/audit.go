@@ -406,6 +406,7 @@ func newShard(key []byte, act *actState, sku string) *engine.Shard {
 	for i := range act.history {
 		if it := act.history[i].Item(sku); it != nil && it.Quota > 0 {
 			spec.Quota = max(spec.Quota, uint64(it.Quota))
+			spec.Waitlist = max(spec.Waitlist, uint64(it.Waitlist))
 		}
 	}
 	if spec.Quota == 0 {

@@ -179,6 +179,9 @@ func (c *chainAudit) control(r *wal.ControlRecord) {
 	case engine.ControlPause:
 		s.pausedBy = ctl.Seq
 	}
+	if err := s.shard.CheckEconomics(&ctl); err != nil {
+		c.offend(CheckEconomics, withReason(o, fmt.Sprintf("%s: %v", what, err)))
+	}
 	s.shard.AdoptControl(&ctl)
 	s.lastCtlSeq, s.lastCtlHash = ctl.Seq, ctl.Hash
 }

@@ -108,6 +108,7 @@ const (
 	CheckTickets
 	CheckChain
 	CheckDigest
+	CheckEconomics
 	numChecks
 )
 
@@ -123,6 +124,8 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckTickets:     {"tickets", "every ticket verifies"},
 	CheckChain:       {"chain", "every record decodes and the hash chains, wins and controls, are intact"},
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},
+	CheckEconomics: {"economics", "issued <= quota at every moment; waitlist places in order and only once all is issued; " +
+		"every promotion follows a lapse of the same seq, to the first waiting; no uid holding two; nothing lapsed or promoted after paid"},
 }
 
 // checkList accumulates a check's offenses. An offense about the same

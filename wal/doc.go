@@ -98,13 +98,21 @@
 //	10            8     after_wins: the SKU's wins when the shard decided it;
 //	                    it applies after win after_wins, before the next
 //	18            32    win_head: hash of win after_wins; zero when 0
-//	50            1     kind: 1 pause, 2 resume, 3 reservations (engine.ControlKind)
-//	51            1     source: 0 operator (admin API), 1 configuration
+//	50            1     kind: 1 pause, 2 resume, 3 reservations, 4 set_stock,
+//	                    5 end_now, 6 blocklist, 7 waitlisted, 8 paid,
+//	                    9 lapsed, 10 promoted (engine.ControlKind)
+//	51            1     source: 0 operator (admin API), 1 configuration,
+//	                    2 sale (a waitlist place, a lapsed seq issued again)
 //	52            8     time, Unix nanoseconds (int64): the shard's batch clock
 //	60            8     num    \
 //	68            8     uid     | arguments; each kind uses some, the rest
 //	76            32    digest  | are zero (reservations: digest of the
 //	                           /  list, uidset.Set.Digest; num its uid count)
+//	                              see below for the sale economics
+//	    waitlisted: num = position (1..), uid = the user
+//	    paid, lapsed: num = seq, uid = its holder when reported
+//	    promoted: num = seq, uid = its new holder, digest = ticket (16)
+//	              ‖ promoted_from uid (8, BE) ‖ round (8, BE; 1 = first re-issue)
 //	108           32    prev hash: hash of control seq-1; zero for seq 1
 //	140           1     activity length A (1..64)
 //	141           A     activity

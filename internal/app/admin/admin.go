@@ -9,6 +9,7 @@
 //	POST /admin/pause?activity=ID[&sku=SKU]    stop selling (answers unavailable)
 //	POST /admin/resume?activity=ID[&sku=SKU]
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
+//	POST /admin/qualification?activity=ID&sku=SKU&seq=N&state=paid|lapsed[&uid=U]  the mall's report of a qualification's fate (qualification.go)
 //	GET  /admin/blocklist                      the blocklist in force, as PUT takes it
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
 //	POST /admin/export?out=NAME[&format=F][&all=1][&cursor=C]  export winners to NAME in [export] dir (see handoff.go)
@@ -110,6 +111,7 @@ func Handler(e Engine, o Options) http.Handler {
 	mux.HandleFunc("POST /admin/pause", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, true) }))
 	mux.HandleFunc("POST /admin/resume", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) }))
 	mux.HandleFunc("PUT /admin/reservations", params(e, "activity", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) }))
+	mux.HandleFunc("POST /admin/qualification", params(e, "activity sku seq state uid?", func(w http.ResponseWriter, r *http.Request) { reportQualification(w, r, e) }))
 	mux.HandleFunc("GET /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { getBlocklist(w, e) }))
 	mux.HandleFunc("PUT /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) }))
 	debugRoutes(mux)

@@ -16,7 +16,7 @@ import (
 var routedResults = []engine.Result{
 	engine.Won, engine.AlreadyWon, engine.SoldOut, engine.Ended, engine.NotStarted,
 	engine.Busy, engine.NotReserved, engine.LimitReached, engine.Blocked,
-	engine.CaptchaRequired, engine.Unavailable,
+	engine.CaptchaRequired, engine.Unavailable, engine.Waitlisted,
 }
 
 // unroutedResults are those of a /buy refused before its SKU found a route.

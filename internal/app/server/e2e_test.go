@@ -31,6 +31,8 @@ type buyReply struct {
 	UID    uint64 `json:"uid"`
 	Seq    uint64 `json:"seq"`
 	Ticket string `json:"ticket"`
+	// Position is a waitlisted answer's place.
+	Position uint64 `json:"position"`
 }
 
 // startServer runs a server for cfgText in the background and returns its

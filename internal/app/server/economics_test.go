@@ -1,10 +1,14 @@
 package server
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"seckill/internal/testkit/httpget"
 )
 
 // economicsConfig is the seed's admin screen in small: stock 10 at a cart
@@ -91,4 +95,59 @@ func TestOverbookingOverSockets(t *testing.T) {
 
 func withWaitlist(cfg string, n int) string {
 	return strings.ReplaceAll(cfg, "WAITLIST", strconv.Itoa(n))
+}
+
+// TestWaitlistOverSockets: with a waitlist of 3, a burst of 100 gets 30
+// wins, positions 1..3 and sold_out for the rest; then, one by one, more
+// buyers hear sold_out and the waitlisted users' retries keep their places
+// (202 with the same position).
+func TestWaitlistOverSockets(t *testing.T) {
+	addr, stop := startServer(t, withWaitlist(economicsConfig, 3), t.TempDir())
+	defer stop()
+	replies := burst(t, addr, "redmi", 1, 100)
+	won, positions := 0, map[uint64]uint64{}
+	for uid, r := range replies {
+		switch r.Result {
+		case "won":
+			won++
+		case "waitlisted":
+			if prev, dup := positions[r.Position]; dup || r.Position < 1 || r.Position > 3 {
+				t.Errorf("uid %d waitlisted at %d (uid %d has it too)", uid, r.Position, prev)
+			}
+			positions[r.Position] = uid
+		case "sold_out":
+		default:
+			t.Errorf("uid %d: %+v", uid, r)
+		}
+	}
+	if won != 30 || len(positions) != 3 {
+		t.Fatalf("%d won, %d waitlisted; want 30 and 3", won, len(positions))
+	}
+	for pos, uid := range positions {
+		resp, err := httpget.Get(addr, "/buy?sku=redmi&token="+tokenFor(uid), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r buyReply
+		if err := json.Unmarshal(resp.Body, &r); err != nil || resp.Status != 202 || r.Result != "waitlisted" || r.Position != pos {
+			t.Errorf("retry of waitlisted uid %d: %d %s", uid, resp.Status, resp.Body)
+		}
+	}
+	if r, status, err := buyUntilFinal(addr, "redmi", 1000); err != nil || r.Result != "sold_out" || status != 410 {
+		t.Errorf("buyer past the waitlist: %+v %d %v", r, status, err)
+	}
+}
+
+// TestWaitlistPositionsInAnswerOrder: buyers arriving one after another
+// past the quota get positions 1, 2, 3 in the order they were answered.
+func TestWaitlistPositionsInAnswerOrder(t *testing.T) {
+	addr, stop := startServer(t, withWaitlist(economicsConfig, 3), t.TempDir())
+	defer stop()
+	burst(t, addr, "redmi", 1, 30)
+	for i, want := range []string{"waitlisted", "waitlisted", "waitlisted", "sold_out"} {
+		r, _, err := buyUntilFinal(addr, "redmi", uint64(100+i))
+		if err != nil || r.Result != want || (want == "waitlisted" && r.Position != uint64(i+1)) {
+			t.Fatalf("buyer %d: %+v %v; want %s at %d", i, r, err, want, i+1)
+		}
+	}
 }

@@ -24,6 +24,7 @@ var statusOf = [...]int{
 	engine.UnknownSKU:      404,
 	engine.BadRequest:      400,
 	engine.Unavailable:     503,
+	engine.Waitlisted:      202,
 }
 
 // status is the HTTP status of a result.
@@ -171,6 +172,8 @@ func (g *Gate) encode(out []byte, r *Route, uid uint64, d *engine.Decision) []by
 		return withSKU(out, engine.Ended, r)
 	case engine.Busy:
 		return g.busy(out, max(d.RetryMs, 1))
+	case engine.Waitlisted:
+		return waitlistedBody(out, r, uid, d)
 	}
 	return simple(out, d.Result)
 }
@@ -190,6 +193,18 @@ func winBody(out []byte, res engine.Result, r *Route, uid uint64, d *engine.Deci
 	j.Str("hint", r.DeliveryHint)
 	j.End()
 	return j.finish(out, status(res), nil)
+}
+
+func waitlistedBody(out []byte, r *Route, uid uint64, d *engine.Decision) []byte {
+	j := newBody()
+	j.Begin()
+	j.Str("result", engine.Waitlisted.String())
+	j.Str("activity", r.Activity)
+	j.Str("sku", r.SKU)
+	j.Uint("uid", uid)
+	j.Uint("position", d.Position)
+	j.End()
+	return j.finish(out, status(engine.Waitlisted), nil)
 }
 
 func stockBody(out []byte, r *Route, now int64) []byte {

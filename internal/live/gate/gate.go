@@ -220,12 +220,17 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if soldOutNow {
 		// The winner table is frozen once sold out: answer from it here and
 		// spare the shard the stampede that follows the last unit.
-		d, won := r.Loop.FrozenWinner(uid)
-		switch {
-		case won && kind == engine.Buy:
-			d.Result = engine.AlreadyWon
-			return g.counted(r, kind, engine.AlreadyWon, g.encode(out, r, uid, &d))
-		case kind == engine.Lookup:
+		if kind == engine.Buy {
+			d, ok := r.Loop.FrozenBuy(uid)
+			switch {
+			case !ok:
+				soldOutNow = false // a lapsed unit went back on sale meanwhile: the shard decides
+			case d.Result != engine.SoldOut:
+				// already_won, a waitlist place, a lapsed qualification
+				// (limit_reached): before not_reserved, as the engine orders them.
+				return g.counted(r, kind, d.Result, g.encode(out, r, uid, &d))
+			}
+		} else if d, ok := r.Loop.FrozenWinner(uid); ok {
 			return g.encode(out, r, uid, &d), false
 		}
 	}

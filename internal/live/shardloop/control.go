@@ -16,6 +16,8 @@ import (
 type ControlTask struct {
 	change  engine.Control
 	verdict engine.ControlVerdict // the shard's, once stepped
+	reason  error                 // why the shard refused it, when it says
+	follow  []engine.Control      // records the change set off (a lapse's promotion)
 	done    chan ControlResult    // capacity 1: the loop never blocks on it
 }
 
@@ -25,6 +27,12 @@ type ControlResult struct {
 	// Record is the control record as stored, when Verdict is
 	// engine.ControlApplied.
 	Record engine.Control
+	// Follow are the records the change set off and stored with it (the
+	// promotion a lapse gives the first waitlisted user).
+	Follow []engine.Control
+	// Reason says why the shard refused the change, when it says (a
+	// qualification report: engine.ErrNeverIssued, ErrPaidCannotLapse ...).
+	Reason error
 }
 
 // Errors of Loop.Control.
@@ -95,20 +103,26 @@ func (t *ControlTask) Done() <-chan ControlResult { return t.done }
 // stepControl decides one control task of the batch at time now.
 func (l *Loop) stepControl(ct *ControlTask, now int64) {
 	ct.change.TimeUnixNano = now
-	if ct.verdict = l.shard.Control(&ct.change); ct.verdict == engine.ControlApplied {
+	switch ct.verdict = l.shard.Control(&ct.change); ct.verdict {
+	case engine.ControlApplied:
 		l.controls = append(l.controls, ct.change)
+		n := len(l.controls)
+		l.controls = l.shard.TakeRecords(l.controls)
+		ct.follow = append(ct.follow, l.controls[n:]...)
+	case engine.ControlRefused:
+		ct.reason = l.shard.RefusalReason()
 	}
 }
 
 // answerControl gives a control task of a committed (or failed) batch its
 // answer.
 func (l *Loop) answerControl(ct *ControlTask, committed bool) {
-	res := ControlResult{Verdict: ct.verdict}
+	res := ControlResult{Verdict: ct.verdict, Reason: ct.reason}
 	switch {
 	case res.Verdict == engine.ControlApplied && !committed:
 		res.Verdict = engine.ControlUnavailable
 	case res.Verdict == engine.ControlApplied:
-		res.Record = ct.change
+		res.Record, res.Follow = ct.change, ct.follow
 	}
 	ct.change.Set = nil // drop the reference to the list
 	ct.done <- res

@@ -125,17 +125,29 @@ func (l *Loop) Offer(t Task) bool {
 	}
 }
 
-// FrozenWinner answers a buy or lookup from a sold-out shard without going
+// FrozenWinner answers a lookup from a sold-out shard without going
 // through the inbox, from the read-only view (engine.Frozen) the loop
-// published when the shard sold out. It may be called from any goroutine;
-// before the shard sold out it reports None, false.
-func (l *Loop) FrozenWinner(uid uint64) (engine.Decision, bool) {
+// published when the shard sold out: the win, the waitlist place, or
+// None. It may be called from any goroutine; ok is false when no view is
+// published (before the shard sold out, or while a lapsed unit is back on
+// sale), and the lookup must go to the shard.
+func (l *Loop) FrozenWinner(uid uint64) (d engine.Decision, ok bool) {
 	f := l.pub.frozen.Load()
 	if f == nil {
 		return engine.Decision{Result: engine.None}, false
 	}
-	d := f.Lookup(uid)
-	return d, d.Result == engine.Won
+	return f.Lookup(uid), true
+}
+
+// FrozenBuy answers a buy from a sold-out shard as Step would (see
+// engine.Frozen.Buy); ok is false when no view is published, and the
+// attempt must go to the shard.
+func (l *Loop) FrozenBuy(uid uint64) (d engine.Decision, ok bool) {
+	f := l.pub.frozen.Load()
+	if f == nil {
+		return engine.Decision{}, false
+	}
+	return f.Buy(uid), true
 }
 
 // Close stops accepting tasks; Run answers what is already queued and
@@ -210,9 +222,12 @@ func (l *Loop) step() {
 		a := &l.batch[i].Attempt
 		a.NowUnixNano = now
 		d := l.shard.Step(a)
-		if d.Result == engine.Won && a.Kind == engine.Buy {
+		switch d.Record {
+		case engine.RecordWin:
 			l.wins = append(l.wins, engine.Win{})
 			l.shard.WinAt(d.Seq, &l.wins[len(l.wins)-1])
+		case engine.RecordControl:
+			l.controls = l.shard.TakeRecords(l.controls) // a waitlist place, a lapsed unit issued again
 		}
 		l.decisions = append(l.decisions, d)
 	}
@@ -243,7 +258,7 @@ func (l *Loop) step() {
 			continue
 		}
 		d := &l.decisions[i]
-		if failed || d.Result.RevealsWin() && d.Seq > durable {
+		if failed || d.Record == engine.RecordWin && d.Seq > durable {
 			*d = engine.Decision{Result: engine.Unavailable}
 		}
 		t := &l.batch[i]
@@ -257,7 +272,7 @@ func (l *Loop) step() {
 // once sold out a frozen view of the winners, stored before the flag that
 // tells the front end to read it.
 func (l *Loop) publish() {
-	l.pub.remaining.Store(int64(l.shard.Spec().Quota - l.shard.Durable()))
+	l.pub.remaining.Store(int64(l.shard.Remaining()))
 	if l.shard.Failed() {
 		// The batch that failed may hold control changes that are not
 		// durable; the failed flag says all the front end needs.
@@ -272,9 +287,14 @@ func (l *Loop) publish() {
 		l.pub.resv.Store(box)
 		l.resvDigest = digest
 	}
-	if l.shard.SoldOut() && l.pub.frozen.Load() == nil {
+	switch {
+	case l.shard.SoldOut() && !l.shard.Current(l.pub.frozen.Load()):
 		l.pub.frozen.Store(l.shard.Freeze())
 		l.pub.set(flagSoldOut)
+	case !l.shard.SoldOut() && l.pub.SoldOut():
+		// A lapsed unit is back on sale: attempts go to the shard again.
+		l.pub.setFlag(flagSoldOut, false)
+		l.pub.frozen.Store(nil)
 	}
 }
 
