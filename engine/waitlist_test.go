@@ -130,7 +130,7 @@ func TestWaitlistLapsePromotion(t *testing.T) {
 		{ControlLapsed, 9, 0, ControlRefused, ErrNeverIssued},
 		{ControlLapsed, 0, 0, ControlRefused, ErrNeverIssued},
 		{ControlLapsed, 1, 77, ControlRefused, ErrNotHolder},
-		{ControlLapsed, 1, 1, ControlApplied, nil}, // promotes uid 3 (place 1)
+		{ControlLapsed, 1, 1, ControlApplied, nil},   // promotes uid 3 (place 1)
 		{ControlLapsed, 1, 1, ControlUnchanged, nil}, // the mall's retry for uid 1
 		{ControlPaid, 1, 1, ControlRefused, ErrLapsedNotPaid},
 	}
