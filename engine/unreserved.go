@@ -7,15 +7,25 @@ package engine
 // winner a new list leaves out still hears of its win.
 func (s *Shard) WinnersOutside(set Reservations) map[uint64]struct{} {
 	var out map[uint64]struct{}
-	for i := range s.wins {
-		uid := s.wins[i].uid
+	add := func(uid uint64) {
 		if set != nil && set.Contains(uid) {
-			continue
+			return
 		}
 		if out == nil {
 			out = map[uint64]struct{}{}
 		}
 		out[uid] = struct{}{}
+	}
+	for i := range s.wins {
+		add(s.wins[i].uid)
+	}
+	// Waitlisted users and those whose qualification lapsed are answered
+	// before the list too (waitlist.go); a promotion keeps its uid in here.
+	for uid := range s.econ.position {
+		add(uid)
+	}
+	for uid := range s.econ.lapsed {
+		add(uid)
 	}
 	return out
 }
