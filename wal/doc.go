@@ -25,15 +25,20 @@
 //
 // # Durability and group commit
 //
-// A win is durable only when AppendWins returns nil. Many shards call
-// AppendWins concurrently; Pebble's commit pipeline queues their batches into
-// the WAL and one fsync covers every batch queued before it (group commit),
-// so throughput grows with concurrency while each caller still waits for its
-// own fsync. After any write error the Log is failed for good: every later
-// write returns an error wrapping ErrWrite, until the store is closed and
-// opened again. A win whose AppendWins failed may or may not be in the store
-// after a restart (its client was told `unavailable`, so replaying it is
-// safe); a win whose AppendWins returned nil always is.
+// A win is durable only when Append (or Committer.Append) returns nil. The
+// engine's shard loops do not call Log.Append each: they share one
+// Committer (committer.go), which collects the batches of all shards that
+// are ready and makes one synced pebble commit per round, pipelined — the
+// next round is applied while the previous one's fsync runs — so however
+// many SKUs are selling, one fsync and one pebble commit carry all their
+// wins. Log.Append stays for single writers (the admin API's control
+// records, tools, the simulation); concurrent Appends still share WAL
+// fsyncs in pebble's commit pipeline. After any write error the Log is
+// failed for good: every later write returns an error wrapping ErrWrite,
+// until the store is closed and opened again. A win whose Append failed may
+// or may not be in the store after a restart (its client was told
+// `unavailable`, so replaying it is safe); a win whose Append returned nil
+// always is.
 //
 // # Keys
 //

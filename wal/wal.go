@@ -233,15 +233,8 @@ func (l *Log) Append(wins []engine.Win, controls []engine.Control) error {
 	if len(wins) == 0 && len(controls) == 0 {
 		return nil
 	}
-	for i := range wins {
-		if err := validWin(&wins[i]); err != nil {
-			return err
-		}
-	}
-	for i := range controls {
-		if err := validControl(&controls[i]); err != nil {
-			return err
-		}
+	if err := validRecords(wins, controls); err != nil {
+		return err
 	}
 	b := l.batch()
 	if err := encodeBatch(b, wins, controls); err != nil {
@@ -306,12 +299,32 @@ func (l *Log) batch() *pebble.Batch {
 
 // commit applies b with pebble.Sync and fails the Log on any error. l.mu is
 // held. See AppendWins for the failure rules.
-func (l *Log) commit(b *pebble.Batch) (err error) {
+func (l *Log) commit(b *pebble.Batch) error {
+	if err := l.apply(b, false); err != nil {
+		return err
+	}
+	// The fence records a WAL failure before pebble releases the commits
+	// waiting on the failed write or sync, so a commit whose fsync did not
+	// happen always sees it here. (A commit whose fsync did succeed may see a
+	// later failure too and is then reported failed: the safe direction.)
+	if err := l.state.failure(); err != nil {
+		return err
+	}
+	b.Reset()
+	l.batches.Put(b)
+	return nil
+}
+
+// apply commits b with pebble.Sync — waiting for the fsync, or with
+// noSyncWait only queueing it (pebble.DB.ApplyNoSyncWait; the caller then
+// waits with b.SyncWait) — and fails the Log on any error or panic from
+// pebble's commit path. On error the batch is dropped, never reused. l.mu is
+// held.
+func (l *Log) apply(b *pebble.Batch, noSyncWait bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// guardLogger's fatalPanic for a commit error, or a panic from
-			// pebble's commit path (e.g. DB.commitWrite on a WAL error). The
-			// batch is dropped, never reused.
+			// pebble's commit path (e.g. DB.commitWrite on a WAL error).
 			var cause error
 			switch v := r.(type) {
 			case fatalPanic:
@@ -325,19 +338,15 @@ func (l *Log) commit(b *pebble.Batch) (err error) {
 			err = l.state.failure()
 		}
 	}()
-	if err := l.db.Apply(b, pebble.Sync); err != nil {
+	if noSyncWait {
+		err = l.db.ApplyNoSyncWait(b, pebble.Sync)
+	} else {
+		err = l.db.Apply(b, pebble.Sync)
+	}
+	if err != nil {
 		l.state.fail(err)
 		return l.state.failure()
 	}
-	// The fence records a WAL failure before pebble releases the commits
-	// waiting on the failed write or sync, so a commit whose fsync did not
-	// happen always sees it here. (A commit whose fsync did succeed may see a
-	// later failure too and is then reported failed: the safe direction.)
-	if err := l.state.failure(); err != nil {
-		return err
-	}
-	b.Reset()
-	l.batches.Put(b)
 	return nil
 }
 

@@ -23,14 +23,18 @@ import (
 
 // Server is a running engine: store, shards, loops, gate and front end.
 type Server struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	store  *wal.Log
-	loops  []*shardloop.Loop
-	routes []*gate.Route
-	gate   *gate.Gate
-	front  frontEnd
-	admin  *http.Server
+	cfg   *config.Config
+	log   *slog.Logger
+	store *wal.Log
+	// committer makes the loops' batches durable together, one synced
+	// commit per round (wal.Committer); it closes after the loops and
+	// before the store.
+	committer *wal.Committer
+	loops     []*shardloop.Loop
+	routes    []*gate.Route
+	gate      *gate.Gate
+	front     frontEnd
+	admin     *http.Server
 	// handoff exports and pushes winners to the mall (handoff.go).
 	handoff handoff
 	// raiseFDLimit is raiseFDLimit (limits.go); a test injects its failure.
@@ -65,13 +69,13 @@ func openWith(cfg *config.Config, log *slog.Logger, storeOpts wal.Options) (*Ser
 	if err != nil {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
-	s := &Server{cfg: cfg, log: log, store: store, raiseFDLimit: raiseFDLimit}
+	s := &Server{cfg: cfg, log: log, store: store, committer: store.NewCommitter(), raiseFDLimit: raiseFDLimit}
 	if err := s.openHandoff(); err != nil {
-		store.Close()
+		s.closeStore()
 		return nil, err
 	}
 	if err := s.build(); err != nil {
-		store.Close()
+		s.closeStore()
 		return nil, err
 	}
 	return s, nil
@@ -110,7 +114,7 @@ func (s *Server) build() error {
 			index++
 			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, nil)
 			shards[[2]string{act.ID, item.SKU}] = shard
-			loop := shardloop.New(shard, s.store, act.Queue, s.cfg.Server.BatchMax, clock)
+			loop := shardloop.New(shard, s.committer, act.Queue, s.cfg.Server.BatchMax, clock)
 			s.wireDurable(loop)
 			s.loops = append(s.loops, loop)
 			s.routes = append(s.routes, gate.NewRoute(RouteSpec(act, item), loop))
@@ -204,8 +208,8 @@ func (s *Server) abortStart() error {
 		}
 	}
 	s.closeLoops()
-	if err := s.store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("server: close store: %w", err))
+	if err := s.closeStore(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -241,11 +245,21 @@ func (s *Server) shutdown(frontRunning bool, runErr <-chan error) error {
 	}
 	s.closeLoops()
 	s.stopPush()
-	if err := s.store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("server: close store: %w", err))
+	if err := s.closeStore(); err != nil {
+		errs = append(errs, err)
 	}
 	s.log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// closeStore stops the group committer, then closes the store; the loops
+// have stopped (or never ran).
+func (s *Server) closeStore() error {
+	s.committer.Close()
+	if err := s.store.Close(); err != nil {
+		return fmt.Errorf("server: close store: %w", err)
+	}
+	return nil
 }
 
 func (s *Server) closeLoops() {

@@ -65,24 +65,36 @@ func (s *durableSlot) finish() {
 }
 
 // BenchmarkDurableWins measures what the engine can make durable: many SKU
-// shard loops over one real Pebble store (fsync'd group commits), each SKU
-// with a big stock and a fixed number of buy attempts outstanding. One op is
-// one win; it reports wins/s and the latency from Offer to Reply — the time
-// a winner waits for its durable answer, without the network.
+// shard loops over one real Pebble store (fsync'd commits), each SKU with a
+// big stock, and a fixed number of buy attempts outstanding in all, spread
+// over the SKUs round robin (with more SKUs than attempts, the rest of the
+// SKUs idle). One op is one win; it reports wins/s and the latency from
+// Offer to Reply — the time a winner waits for its durable answer, without
+// the network.
 //
-// In a closed loop, latency is outstanding ÷ throughput (Little's law), so
-// the shapes are chosen to show the trade: 256 SKUs with 2 or 4 attempts
-// outstanding each, and 1024 SKUs with one each, where every commit carries
-// a single win and the per-commit cost shows.
+// The shapes are issue 13's: 1, 16, 256, 1,024 and 4,096 SKUs, with one
+// attempt outstanding per SKU and with 1,024 outstanding in all. In a closed
+// loop, latency is outstanding ÷ throughput (Little's law). commit=round is
+// the server's wiring, every loop over one wal.Committer (one synced commit
+// per round for all shards); commit=shard has each loop call wal.Log.Append
+// itself (pebble shares the fsync, but every shard batch is its own
+// commit), for comparison.
 func BenchmarkDurableWins(b *testing.B) {
-	for _, c := range []struct{ skus, perSKU int }{{256, 2}, {256, 4}, {1024, 1}} {
-		b.Run(fmt.Sprintf("skus=%d/outstanding=%d", c.skus, c.skus*c.perSKU), func(b *testing.B) {
-			benchmarkDurableWins(b, c.skus, c.perSKU)
-		})
+	for _, commit := range []string{"round", "shard"} {
+		for _, skus := range []int{1, 16, 256, 1024, 4096} {
+			for i, outstanding := range []int{skus, 1024} {
+				if i == 1 && skus == 1024 {
+					continue // the same shape twice
+				}
+				b.Run(fmt.Sprintf("commit=%s/skus=%d/outstanding=%d", commit, skus, outstanding), func(b *testing.B) {
+					benchmarkDurableWins(b, commit == "round", skus, outstanding)
+				})
+			}
+		}
 	}
 }
 
-func benchmarkDurableWins(b *testing.B, skus, perSKU int) {
+func benchmarkDurableWins(b *testing.B, group bool, skus, outstanding int) {
 	log, err := wal.Open(b.TempDir(), wal.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -92,20 +104,28 @@ func benchmarkDurableWins(b *testing.B, skus, perSKU int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var store Store = log
+	var committer *wal.Committer
+	if group {
+		committer = log.NewCommitter()
+		defer committer.Close()
+		store = committer
+	}
 	clock := func() int64 { return time.Now().UnixNano() }
 	run := &durableRun{total: int64(b.N), done: make(chan struct{})}
 	run.left.Store(int64(b.N))
+	perSKU := (outstanding + skus - 1) / skus
 	loops := make([]*Loop, skus)
 	stats := make([]*durableSKU, skus)
-	var slots []*durableSlot
 	for i := range loops {
 		spec := engine.Spec{Activity: "bench", SKU: fmt.Sprintf("sku-%04d", i), Index: int32(i), Quota: 1 << 40, StartUnixNano: 0, EndUnixNano: 1 << 62}
-		loops[i] = New(engine.NewShard(spec, engine.NewTicketSigner(key), nil, nil), log, 4*perSKU, 1024, clock)
-		stats[i] = &durableSKU{lat: make([]time.Duration, 0, b.N/skus+perSKU)}
-		for range perSKU {
-			slots = append(slots, &durableSlot{loop: loops[i], sku: stats[i], run: run})
-		}
+		loops[i] = New(engine.NewShard(spec, engine.NewTicketSigner(key), nil, nil), store, 4*perSKU, 1024, clock)
+		stats[i] = &durableSKU{lat: make([]time.Duration, 0, b.N/min(skus, outstanding)+perSKU)}
 		go loops[i].Run()
+	}
+	slots := make([]*durableSlot, outstanding)
+	for i := range slots {
+		slots[i] = &durableSlot{loop: loops[i%skus], sku: stats[i%skus], run: run}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -140,4 +160,9 @@ func benchmarkDurableWins(b *testing.B, skus, perSKU int) {
 	b.ReportMetric(float64(all[len(all)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(all[(len(all)*99+99)/100-1])/1e6, "p99-ms")
 	b.ReportMetric(float64(all[len(all)-1])/1e6, "max-ms")
+	if committer != nil {
+		rounds, batches := committer.Rounds()
+		b.ReportMetric(float64(won)/float64(max(rounds, 1)), "wins/round")
+		b.ReportMetric(float64(batches)/float64(max(rounds, 1)), "batches/round")
+	}
 }

@@ -7,8 +7,9 @@
 // and the front end answers busy at once. The loop drains up to batchMax tasks,
 // steps each through the pure shard, appends the batch's wins to the store in
 // one synchronous commit, and only then hands every decision of the batch to
-// its Replier. Concurrent loops commit concurrently, and the store shares one
-// fsync among them (see package wal).
+// its Replier. The server gives every loop the same wal.Committer as its
+// Store, which puts the ready batches of all loops into one synced commit
+// per round (see package wal).
 //
 // Control changes (pause, resume, a reservation list: engine.Control) travel
 // through the same inbox as ControlTasks (Loop.Control, or OfferControl for
