@@ -198,4 +198,3 @@ func TestCommitterAppendAllocs(t *testing.T) {
 		t.Fatalf("Committer.Append allocates per win: %.1f allocs for 16 wins", allocs)
 	}
 }
-
