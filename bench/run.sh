@@ -10,6 +10,8 @@
 #   bench/run.sh hold       memory per held (half-sent) connection, 15,000 held
 #   bench/run.sh overload   10x and 20x the admitted rate: RSS over time and worst latency
 #   bench/run.sh burst      a sale's burst with correctness checks, and its plot
+#   bench/run.sh strace     system calls per Connection: close request (strace -c -f)
+#                           for floor, nginx, netpoll and net/http
 #   bench/run.sh metrics    CPU per sold-out /buy with metrics (this tree, scraped
 #                           every second) against BASE_REV's build without them
 #   bench/run.sh all        every one of the above but metrics, in that order
@@ -203,17 +205,24 @@ gobench() {
 	"$BIN/seckill-bench" gobench <"$OUT/gobench.txt" | tee "$OUT/gobench.md"
 }
 
+# durable runs BenchmarkDurableWins at issue 13's shapes (1, 16, 256, 1,024
+# and 4,096 SKUs; one attempt outstanding per SKU and 1,024 in all), with the
+# cross-shard group commit (commit=round, as the server runs) and with one
+# commit per shard batch (commit=shard) for comparison, each repetition next
+# to a probe of the disk's fsync latency in the same directory.
 durable() {
 	build
-	local reps=${REPS_SLOW:-3}
-	log "durable wins: shardloop + real wal, $reps repetitions, each next to a probe of the disk's fsync"
+	local reps=${REPS_SLOW:-3} benchtime=${DURABLE_BENCHTIME:-2s} shapes=${DURABLE_SHAPES:-.}
+	log "durable wins: shardloop + real wal, $reps repetitions of -benchtime $benchtime, each next to a probe of the disk's fsync"
 	: >"$OUT/durable.txt"
 	: >"$OUT/fsync.jsonl"
 	# The test binary's temporary directory is where the store lives.
 	local tmp=${TMPDIR:-/tmp}
+	echo "# $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/durable.txt"
 	for _ in $(seq "$reps"); do
 		"$BIN/seckill-bench" fsync -dir "$tmp" -n 300 -label "fsync $tmp" -append "$OUT/fsync.jsonl"
-		(cd "$ROOT" && go test -run '^$' -bench DurableWins -benchtime 300000x -count 1 ./internal/live/shardloop) | tee -a "$OUT/durable.txt"
+		(cd "$ROOT" && go test -run '^$' -bench "DurableWins/$shapes" -benchtime "$benchtime" -count 1 -timeout 30m ./internal/live/shardloop) | tee -a "$OUT/durable.txt"
+		echo "# $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/durable.txt"
 	done
 	"$BIN/seckill-bench" gobench <"$OUT/durable.txt" | tee "$OUT/durable.md"
 	"$BIN/seckill-bench" table -in "$OUT/fsync.jsonl" -metrics p50_ms,p99_ms,max_ms | tee -a "$OUT/durable.md"
@@ -322,12 +331,17 @@ hold() {
 		-metrics hold.held,hold.rss_per_conn,hold.heap_per_conn,hold.slab_per_connection_pair,hold.gcs_while_held,hold.server_cpu_while_held_s,p99_us,max_us | tee "$OUT/hold.md"
 }
 
+# listen_overflows prints the kernel's count of connections dropped because
+# a listener's accept queue was full.
+listen_overflows() { nstat -az TcpExtListenOverflows | awk '/TcpExtListenOverflows/ { print $2 }'; }
+
 # overload drives 10x the admitted rate (admit_per_sec = 250) for 120 s and
 # 20x for 90 s, each on a fresh server, and records the server's RSS once a
 # second, its GC, and the worst wait. (The generator, on one core, tops out
 # near 10,000 Connection: close attempts/s when the machine is quiet, which
 # caps the multiple it can offer.) The first 10x run is plotted to
-# docs/img/overload-10x.svg.
+# docs/img/overload-10x.svg. OVERLOAD_X ("10 20") picks the multiples and
+# OVERLOAD_DURATION (e.g. 20s) shortens every run, for a quick check.
 overload() {
 	build
 	local reps=${REPS_SLOW:-3}
@@ -335,12 +349,22 @@ overload() {
 	mkdir -p "$ROOT/docs/img"
 	for rep in $(seq "$reps"); do
 		log "overload: alternation $rep of $reps"
-		for x in 10 20; do
-			start_seckill overload netpoll
+		for x in ${OVERLOAD_X:-10 20}; do
+			# The server's log keeps its GC trace, and around the run the
+			# kernel's accept-queue overflow counters, so that a slow
+			# second can be told apart: a GC, the store, or connections
+			# waiting in a full accept queue.
+			GODEBUG=gctrace=1 start_seckill overload netpoll
+			local overflow0
+			overflow0=$(listen_overflows)
 			load sustained -addr "127.0.0.1:$PORT" -pid "$PID" -admin "127.0.0.1:$((PORT + 1))" -admin-token-file "$ADMIN_TOKEN_FILE" -secret "$SECRET" -skus ovl \
-				-users 10000000 -conns 2000 -rate $((250 * x)) -duration $((150 - 3 * x))s \
+				-users 10000000 -conns 2000 -rate $((250 * x)) -duration "${OVERLOAD_DURATION:-$((150 - 3 * x))s}" \
 				-timeout 5s -label "${x}x admitted" -append "$OUT/overload.jsonl" -csv "$OUT/overload-${x}x-$rep.csv" 2>/dev/null
 			stop_started
+			{
+				echo "# ${x}x run $rep: loadavg $(cut -d' ' -f1-3 /proc/loadavg); listen queue overflows during the run: $(($(listen_overflows) - overflow0)) (TcpExtListenOverflows, machine-wide)"
+				cat "$WORK/overload.log"
+			} >"$OUT/overload-${x}x-$rep.log"
 		done
 	done
 	"$BIN/seckill-bench" plot -csv "$OUT/overload-10x-1.csv" -out "$ROOT/docs/img/overload-10x.svg" \
@@ -373,6 +397,51 @@ burst() {
 		-title "seckill netpoll: 40,000 users burst on 64 SKUs x 100 units (server on 1 core)"
 	"$BIN/seckill-bench" table -in "$OUT/burst.jsonl" \
 		-metrics attempts_per_s,seconds,results.won,results.sold_out,results.busy,p50_us,p99_us,max_us,server.cpu_us_per_attempt,server.rss_max,checks_pass,hiccup_max_us,server.run_delay_s | tee "$OUT/burst.md"
+}
+
+# strace_rows counts the system calls each server makes per Connection:
+# close request: strace -c -f attached to the server's threads (nginx: its
+# worker) while STRACE_COUNT requests (5,000) arrive from 16 connections in
+# flight, after a warm-up that sells the soldout SKU. The raw strace -c
+# output of each server is bench/results/strace-<row>.txt; the per-request
+# table is strace.md.
+strace_rows() {
+	build
+	command -v strace >/dev/null || { echo "strace is missing: apt-get install -y strace" >&2; exit 1; }
+	local n=${STRACE_COUNT:-5000}
+	local rows=()
+	start_seckill strace-floor floor
+	rows+=("floor $PID $PORT")
+	start_seckill strace-netpoll netpoll
+	rows+=("netpoll $PID $PORT")
+	start_seckill strace-nethttp nethttp
+	rows+=("nethttp $PID $PORT")
+	start_nginx
+	rows+=("nginx ${PID#*,} $PORT")
+	: >"$OUT/strace.md"
+	for row in "${rows[@]}"; do
+		set -- $row
+		local name=$1 pid=$2 port=$3
+		load fixed -addr "127.0.0.1:$port" -secret "$SECRET" -skus soldout -conns 16 -count 500 -warmup 0 -label warm >/dev/null 2>&1
+		log "strace: $name (pid $pid), $n requests"
+		strace -c -f -o "$WORK/strace-$name.raw" -p "$pid" &
+		local tracer=$!
+		STARTED+=("$tracer")
+		sleep 1 # attach to every thread before the load starts
+		load fixed -addr "127.0.0.1:$port" -secret "$SECRET" -skus soldout -conns 16 -count "$n" -warmup 0 -label "strace $name" >/dev/null 2>&1
+		kill -INT "$tracer"
+		wait "$tracer" || true
+		{
+			echo "# strace -c -f -p <$name server> over $n Connection: close requests (16 in flight), $(date -u +%FT%TZ), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+			cat "$WORK/strace-$name.raw"
+		} >"$OUT/strace-$name.txt"
+		{
+			echo "## $name: calls per request ($n requests)"
+			awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 { name = $NF; calls = $4; printf "%-16s %8.2f\n", name, calls / n }' "$WORK/strace-$name.raw" | sort -k2 -nr
+			echo
+		} | tee -a "$OUT/strace.md"
+	done
+	stop_started
 }
 
 # metrics_ab alternates the netpoll sold_out row of §1 between a build of
@@ -415,6 +484,7 @@ uids) uids ;;
 cpu) cpu ;;
 cpu-table) build && cpu_table ;;
 wrk) wrk_rows ;;
+strace) strace_rows ;;
 hold) hold ;;
 overload) overload ;;
 burst) burst ;;
