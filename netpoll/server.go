@@ -155,10 +155,6 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 		s.bootErr = err
 		return gnet.Shutdown
 	}
-	if _, err := setDeferAccept(s.opts.Addr, deferAcceptSeconds); err != nil {
-		// Not fatal: without it the loops wake once more per connection.
-		s.log.Warn("listener option not set; serving without it", "err", err)
-	}
 	s.bootOnce.Do(func() { close(s.booted) })
 	return gnet.None
 }
