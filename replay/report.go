@@ -124,7 +124,7 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckTickets:     {"tickets", "every ticket verifies"},
 	CheckChain:       {"chain", "every record decodes and the hash chains, wins and controls, are intact"},
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},
-	CheckEconomics: {"economics", "issued <= quota at every moment; waitlist places in order and only once all is issued; " +
+	CheckEconomics: {"economics", "qualifications held never above the quota; waitlist places in order and only once all is issued; " +
 		"every promotion follows a lapse of the same seq, to the first waiting; no uid holding two; nothing lapsed or promoted after paid"},
 }
 
