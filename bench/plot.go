@@ -23,11 +23,54 @@ const (
 // on a log scale, since a burst's tail is decades above its median.
 func WriteSVG(w io.Writer, rows []SeriesRow, title string) error {
 	var b strings.Builder
-	height := marginTop + 2*panelHeight + panelGap + 50
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
+	top, bottom := startPlot(&b, title, rows)
+	top.line(rows, func(r SeriesRow) float64 { return r.PerSecond }, "#1f77b4", "", "attempts/s", 0)
+	top.line(rows, func(r SeriesRow) float64 { return r.WonPerSec }, "#2ca02c", "", "won/s", 1)
+	bottom.line(rows, func(r SeriesRow) float64 { return r.P50Ms }, "#1f77b4", "", "p50", 0)
+	bottom.line(rows, func(r SeriesRow) float64 { return r.P99Ms }, "#ff7f0e", "", "p99", 1)
+	bottom.line(rows, func(r SeriesRow) float64 { return r.MaxMs }, "#7f7f7f", "4 3", "max", 2)
+	return endPlot(w, &b)
+}
+
+// NamedSeries is one run's time series with the name its lines carry.
+type NamedSeries struct {
+	Name string
+	Rows []SeriesRow
+}
+
+// compareColors tell runs apart; a plot compares at most this many.
+var compareColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b"}
+
+// WriteCompareSVG renders several runs over the same axes: each run's
+// attempts/s on the linear panel, and its p99 (solid) and max (dashed)
+// latency on the log panel, one color per run.
+func WriteCompareSVG(w io.Writer, runs []NamedSeries, title string) error {
+	if len(runs) == 0 || len(runs) > len(compareColors) {
+		return fmt.Errorf("bench: compare plot takes 1 to %d runs, not %d", len(compareColors), len(runs))
+	}
+	var b strings.Builder
+	var all []SeriesRow
+	for _, r := range runs {
+		all = append(all, r.Rows...)
+	}
+	top, bottom := startPlot(&b, title, all)
+	for i, r := range runs {
+		c := compareColors[i]
+		top.line(r.Rows, func(r SeriesRow) float64 { return r.PerSecond }, c, "", r.Name, i)
+		bottom.line(r.Rows, func(r SeriesRow) float64 { return r.P99Ms }, c, "", r.Name+" p99", 2*i)
+		bottom.line(r.Rows, func(r SeriesRow) float64 { return r.MaxMs }, c, "4 3", r.Name+" max", 2*i+1)
+	}
+	return endPlot(w, &b)
+}
+
+// startPlot writes the SVG head, the title and both panels' frames, scaled
+// to fit every row given, and returns the panels to draw lines on.
+func startPlot(b *strings.Builder, title string, rows []SeriesRow) (top, bottom *panel) {
+	height := plotHeight()
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		plotWidth, height, plotWidth, height)
-	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16">%s</text>`+"\n", marginLeft, html.EscapeString(title))
+	fmt.Fprintf(b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(b, `<text x="%d" y="24" font-size="16">%s</text>`+"\n", marginLeft, html.EscapeString(title))
 	tMax := 0.1
 	for _, r := range rows {
 		tMax = max(tMax, r.Seconds+0.1)
@@ -48,22 +91,22 @@ func WriteSVG(w io.Writer, rows []SeriesRow, title string) error {
 	}
 	x := func(t float64) float64 { return marginLeft + t/tMax*(plotWidth-marginLeft-marginRight) }
 
-	top := &panel{b: &b, top: marginTop, x: x, tMax: tMax, yMax: niceCeil(rateMax), label: "attempts/s"}
+	top = &panel{b: b, top: marginTop, x: x, tMax: tMax, yMax: niceCeil(rateMax), label: "attempts/s"}
 	top.frame()
-	top.line(rows, func(r SeriesRow) float64 { return r.PerSecond }, "#1f77b4", "", "attempts/s", 0)
-	top.line(rows, func(r SeriesRow) float64 { return r.WonPerSec }, "#2ca02c", "", "won/s", 1)
-
-	bottom := &panel{b: &b, top: marginTop + panelHeight + panelGap, x: x, tMax: tMax, log: true,
+	bottom = &panel{b: b, top: marginTop + panelHeight + panelGap, x: x, tMax: tMax, log: true,
 		yMin: latFloor, yMax: math.Pow(10, math.Ceil(math.Log10(latMax))), label: "latency (ms, log)"}
 	bottom.frame()
-	bottom.line(rows, func(r SeriesRow) float64 { return r.P50Ms }, "#1f77b4", "", "p50", 0)
-	bottom.line(rows, func(r SeriesRow) float64 { return r.P99Ms }, "#ff7f0e", "", "p99", 1)
-	bottom.line(rows, func(r SeriesRow) float64 { return r.MaxMs }, "#7f7f7f", "4 3", "max", 2)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">seconds since the start (a burst: since it fired)</text>`+"\n",
-		(marginLeft+plotWidth-marginRight)/2, height-12)
+	return top, bottom
+}
+
+func plotHeight() int { return marginTop + 2*panelHeight + panelGap + 50 }
+
+// endPlot writes the time axis's label, closes the SVG and writes it out.
+func endPlot(w io.Writer, b *strings.Builder) error {
+	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">seconds since the start (a burst: since it fired)</text>`+"\n",
+		(marginLeft+plotWidth-marginRight)/2, plotHeight()-12)
 	b.WriteString("</svg>\n")
-	_, err := io.WriteString(w, b.String())
-	if err != nil {
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("bench: write svg: %w", err)
 	}
 	return nil
