@@ -25,7 +25,7 @@
 # for the peers `apt-get install -y nginx-light wrk` (and ss, from iproute2).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$ROOT/bench/results}
 WORK=${WORK:-$(mktemp -d /tmp/seckill-bench.XXXXXX)}
 BIN=$WORK/bin
@@ -478,6 +478,11 @@ metrics_ab() {
 	"$BIN/seckill-bench" table -in "$OUT/metrics.jsonl" -base "metrics off" \
 		-metrics server.cpu_us_per_attempt,server.cpu_user_s,server.cpu_sys_s,attempts_per_s,server.run_delay_s | tee "$OUT/metrics.md"
 }
+
+# bench/peers/run.sh sources this file for its helpers and stops here.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+	return 0
+fi
 
 case "${1:-}" in
 machine) machine ;;
