@@ -67,10 +67,10 @@ func Fill(log *wal.Log, opts Options) (int, error) {
 	wins := make([]engine.Win, 0, opts.Batch)
 	added := 0
 	now := opts.Start
-	for _, sku := range opts.SKUs {
+	for skuIndex, sku := range opts.SKUs {
 		s := shards[sku]
 		for i := 0; i < opts.PerSKU; i++ {
-			uid := s.Sold() + 1
+			uid := uidFor(skuIndex, s.Sold()+1)
 			now += 1_234_567 // about 800 wins a second per SKU
 			d := s.Step(&engine.Attempt{Kind: engine.Buy, UID: uid, Client: client(uid), NowUnixNano: now})
 			if d.Result != engine.Won {
@@ -97,6 +97,14 @@ func Fill(log *wal.Log, opts Options) (int, error) {
 		}
 	}
 	return added, nil
+}
+
+// uidFor is the uid that wins seq on the SKU at skuIndex. It never equals
+// seq, and differs between SKUs, so a record, key or check that reads the
+// uid where it means the seq (or one SKU's uid for another's) comes out
+// wrong in every test built on these stores.
+func uidFor(skuIndex int, seq uint64) uint64 {
+	return 1_000_000 + seq*1000 + uint64(skuIndex%1000)
 }
 
 // client gives a third of the wins an IPv4 client, a third an IPv6 one and
