@@ -56,7 +56,7 @@ func BenchmarkBuyPathUnderPush(b *testing.B) {
 			}
 			var p *Pusher
 			if tc.url != "" {
-				p, err = New(l, Options{URL: tc.url, Batch: 500, Timeout: 200 * time.Millisecond, MaxAttempts: 1000,
+				p, err = New(l, Options{URL: tc.url, Secret: testSecret, Batch: 500, Timeout: 200 * time.Millisecond, MaxAttempts: 1000,
 					Backoff: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
 				if err != nil {
 					b.Fatal(err)
@@ -118,7 +118,7 @@ func BenchmarkDrain(b *testing.B) {
 	if _, err := salegen.Fill(l, salegen.Options{Activity: "backlog", SKUs: []string{"a", "b", "c", "d"}, PerSKU: 25_000}); err != nil {
 		b.Fatal(err)
 	}
-	p, err := New(l, Options{URL: fast.URL, Batch: 500, Timeout: time.Second, MaxAttempts: 10, Backoff: time.Millisecond, BackoffMax: time.Second})
+	p, err := New(l, Options{URL: fast.URL, Secret: testSecret, Batch: 500, Timeout: time.Second, MaxAttempts: 10, Backoff: time.Millisecond, BackoffMax: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
