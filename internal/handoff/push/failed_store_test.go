@@ -1,7 +1,6 @@
 package push
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -29,7 +28,7 @@ func TestFailedStoreStopsPush(t *testing.T) {
 		t.Fatal("the injected fault did not fail the store")
 	}
 	m, srv := newMall(t, 0, 0, 0)
-	_, err = newPusher(t, l, testOptions(srv.URL)).Drain(context.Background())
+	_, err = newPusher(t, l, testOptions(srv.URL)).Drain(drainCtx(t))
 	if !errors.Is(err, wal.ErrWrite) {
 		t.Fatalf("drain on a failed store: %v, want ErrWrite", err)
 	}

@@ -1,7 +1,6 @@
 package push
 
 import (
-	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,7 +59,7 @@ func TestNoReadInsideAScan(t *testing.T) {
 	}
 	// Park everything as failed, then queue it, so next() reads queued keys.
 	srv.Close()
-	if rep, err := p.Drain(context.Background()); err != nil || rep.GaveUp != 60 {
+	if rep, err := p.Drain(drainCtx(t)); err != nil || rep.GaveUp != 60 {
 		t.Fatalf("drain against a closed mall: %+v, %v", rep, err)
 	}
 	if n, err := p.Requeue(ScopeFailed); err != nil || n != 60 {

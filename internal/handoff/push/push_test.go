@@ -99,13 +99,13 @@ func TestDrainDeliversIncrementally(t *testing.T) {
 	m, srv := newMall(t, 0, 0, 0)
 	fill(t, l, "a", 90, "s1", "s2", "s3")
 	p := newPusher(t, l, testOptions(srv.URL))
-	rep, err := p.Drain(context.Background())
+	rep, err := p.Drain(drainCtx(t))
 	if err != nil || rep.Delivered != 270 || rep.GaveUp != 0 {
 		t.Fatalf("drain: %+v, %v", rep, err)
 	}
 	checkDelivered(t, m, l)
 	fill(t, l, "a", 7, "s2", "s4")
-	rep, err = newPusher(t, l, testOptions(srv.URL)).Drain(context.Background())
+	rep, err = newPusher(t, l, testOptions(srv.URL)).Drain(drainCtx(t))
 	if err != nil || rep.Delivered != 14 {
 		t.Fatalf("second drain after 14 new wins: %+v, %v", rep, err)
 	}
@@ -179,7 +179,7 @@ func TestGiveUpRequeue(t *testing.T) {
 	opts := testOptions(srv.URL)
 	opts.MaxAttempts = 3
 	m.setDown(true)
-	rep, err := newPusher(t, l, opts).Drain(context.Background())
+	rep, err := newPusher(t, l, opts).Drain(drainCtx(t))
 	if err != nil || rep.GaveUp != 50 || rep.Delivered != 0 {
 		t.Fatalf("drain against a dead mall: %+v, %v", rep, err)
 	}
@@ -191,7 +191,7 @@ func TestGiveUpRequeue(t *testing.T) {
 	m.setDown(false)
 	fill(t, l, "a", 5, "s1")
 	p := newPusher(t, l, opts)
-	if rep, err := p.Drain(context.Background()); err != nil || rep.Delivered != 5 {
+	if rep, err := p.Drain(drainCtx(t)); err != nil || rep.Delivered != 5 {
 		t.Fatalf("drain of new wins: %+v, %v", rep, err)
 	}
 	if n, err := p.Requeue(ScopeFailed); err != nil || n != 50 {
@@ -200,14 +200,14 @@ func TestGiveUpRequeue(t *testing.T) {
 	if st, _ := ReadStatus(l); st.Queued != 50 || st.Failed != 0 || st.Pending != 50 {
 		t.Fatalf("status after requeue: %+v", st)
 	}
-	if rep, err := p.Drain(context.Background()); err != nil || rep.Delivered != 50 {
+	if rep, err := p.Drain(drainCtx(t)); err != nil || rep.Delivered != 50 {
 		t.Fatalf("drain of requeued: %+v, %v", rep, err)
 	}
 	checkDelivered(t, m, l)
 	if n, err := p.Requeue(ScopeAll); err != nil || n != 55 {
 		t.Fatalf("requeue all: %d, %v", n, err)
 	}
-	if rep, err := p.Drain(context.Background()); err != nil || rep.Delivered != 55 {
+	if rep, err := p.Drain(drainCtx(t)); err != nil || rep.Delivered != 55 {
 		t.Fatalf("drain after requeue all: %+v, %v", rep, err)
 	}
 	c := checkDelivered(t, m, l)
@@ -251,7 +251,7 @@ func TestAttemptsSurviveRestart(t *testing.T) {
 	}
 	done := st.Chains[0].Attempts
 	p = newPusher(t, l, opts)
-	rep, err := p.Drain(context.Background())
+	rep, err := p.Drain(drainCtx(t))
 	if err != nil || rep.GaveUp != 10 || p.Counters().Posts.Load() != uint64(5-done) {
 		t.Fatalf("after the restart: %+v, %v, %d posts; want the remaining %d", rep, err, p.Counters().Posts.Load(), 5-done)
 	}
@@ -317,4 +317,13 @@ func TestBackoff(t *testing.T) {
 	if d := backoff(0, base, maxWait); d != 0 {
 		t.Errorf("no failure yet, wait %v", d)
 	}
+}
+
+// drainCtx bounds a test's Drain: a pusher that resends for ever (a mark
+// that never passes the last record it delivered) fails the test within two
+// minutes instead of hanging it until the test binary's timeout.
+func drainCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
