@@ -24,9 +24,11 @@
 # scrape      OBSERVABILITY scrape cost                        go test -bench Scrape1000 (below)
 # audit       AUDIT throughput, example digest; EXPORT command table   bench/results/audit-export.sh
 # handoff     EXPORT Go benchmarks, profile, push drain, buy path, crash log   bench/results/handoff.sh
+# cluster     CLUSTER gateway vs direct                       bench/results/cluster.sh
+# waitlist    API/ADMIN waitlisted vs sold_out cost           bench/results/waitlist.sh > waitlist.txt
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls profile6 peers metrics scrape audit handoff)
+ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls profile6 peers metrics scrape audit handoff cluster waitlist)
 LOG=bench/results/regen-all.log
 
 step() {
@@ -44,6 +46,8 @@ step() {
 		;;
 	audit) bash bench/results/audit-export.sh ;;
 	handoff) bash bench/results/handoff.sh ;;
+	cluster) bash bench/results/cluster.sh ;;
+	waitlist) bash bench/results/waitlist.sh | tee bench/results/waitlist.txt ;;
 	*)
 		echo "regen-all: unknown step $1 (steps: ${ALL[*]})" >&2
 		exit 2
