@@ -3,7 +3,7 @@
 # build instead (bench/peers/redisflash: Go net/http + Redis with
 # appendfsync always + a Lua script), seckill's netpoll front end and
 # seckill's net/http front end, $PEER_REPS times in turn, for
-# docs/BENCHMARKS.md §9:
+# docs/BENCHMARKS.md §10:
 #
 #   $PEER_USERS users (default 100,000) fire at once from at most
 #   $PEER_CONNS connections (15,000) at one SKU of $PEER_UNITS units
