@@ -16,6 +16,11 @@ type Config struct {
 	Blocklist  Blocklist  `toml:"blocklist"`
 	Activities []Activity `toml:"activity"`
 
+	// BaseDir is the directory relative paths were taken against (the
+	// config file's); an activity added while serving (ParseActivity)
+	// takes its relative paths against it too.
+	BaseDir string `toml:"-"`
+
 	// resolveProblems holds what Parse found while deriving the typed fields
 	// (a bad time, an unreadable secret_file); Validate reports them along
 	// with its own checks so that one error lists everything.

@@ -47,6 +47,7 @@ func parse(data []byte, baseDir string, now time.Time, foreign []string) (*Confi
 	}
 	c.reportUnknownKeys(withoutTables(meta.Undecoded(), foreign))
 	c.Server.drainDelayOff = meta.IsDefined("server", "drain_delay") && c.Server.DrainDelay == 0
+	c.BaseDir = baseDir
 	c.resolve(baseDir, now)
 	c.EnsureDefaults()
 	if err := c.Validate(); err != nil {

@@ -12,6 +12,7 @@
 //	POST /admin/qualification?activity=ID&sku=SKU&seq=N&state=paid|lapsed[&uid=U]  the mall's report of a qualification's fate (qualification.go)
 //	GET  /admin/blocklist                      the blocklist in force, as PUT takes it
 //	PUT  /admin/blocklist                      body: {"uids":[...],"addrs":["1.2.3.4",...]}
+//	PUT  /admin/activity                       body: one [[activity]] in TOML; adds a round while serving (activity.go)
 //	POST /admin/export?out=NAME[&format=F][&all=1][&cursor=C]  export winners to NAME in [export] dir (see handoff.go)
 //	GET  /admin/push                           live push delivery state; POST ?requeue=failed|all re-pushes
 //	GET  /admin/memstats[?gc=1]                Go heap, GC and RSS figures
@@ -116,6 +117,7 @@ func Handler(e Engine, o Options) http.Handler {
 	mux.HandleFunc("PUT /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) }))
 	debugRoutes(mux)
 	handoffRoutes(mux, e)
+	activityRoutes(mux, e)
 	for path, h := range o.Pages {
 		mux.Handle("GET "+path, h)
 	}

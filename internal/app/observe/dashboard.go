@@ -68,15 +68,19 @@ func serveDashboard(w http.ResponseWriter, src *Source, watcher *Watcher) {
 	for _, res := range meter.AllResults {
 		d.Results = append(d.Results, res.String())
 	}
+	var labels Labels
+	if src.Labels != nil {
+		labels = src.Labels()
+	}
 	seen := map[string]bool{}
 	for i := range s.Routes {
 		rs := &s.Routes[i]
 		act := rs.Route.Activity
 		if !seen[act] {
 			seen[act] = true
-			d.Rounds = append(d.Rounds, round{Activity: act, Title: src.Titles[act], StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.EndUnixNano / 1e6})
+			d.Rounds = append(d.Rounds, round{Activity: act, Title: labels.Titles[act], StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.EndUnixNano / 1e6})
 		}
-		v := skuView{Activity: act, SKU: rs.Route.SKU, Name: src.Names[act+"/"+rs.Route.SKU], State: rs.State,
+		v := skuView{Activity: act, SKU: rs.Route.SKU, Name: labels.Names[act+"/"+rs.Route.SKU], State: rs.State,
 			Quota: rs.Quota, Remaining: rs.Remaining, Sold: rs.Sold(), Queue: rs.Queue, Attempts: map[string]uint64{}}
 		for _, res := range meter.AllResults {
 			if n := rs.Attempts[res]; n > 0 {

@@ -19,9 +19,16 @@ type Source struct {
 	PushBacklog func() (uint64, error)
 	// Build is the running binary's version, for seckill_build_info.
 	Build Build
-	// Titles names each activity (round) and Names each item, keyed
-	// "activity/sku", for the dashboard; the gate keeps neither, since no
-	// answer on the hot path quotes them. Missing entries show the ids.
+	// Labels returns the names the dashboard shows (nil: the ids); the
+	// gate keeps none, since no answer on the hot path quotes them. It is
+	// called for each dashboard read, so rounds added and titles changed
+	// while serving show.
+	Labels func() Labels
+}
+
+// Labels name each activity (round) by its title and each item, keyed
+// "activity/sku", by its name. Missing entries show the ids.
+type Labels struct {
 	Titles map[string]string
 	Names  map[string]string
 }

@@ -51,13 +51,7 @@ func reservationsControl(set *uidset.Set, src engine.ControlSource) engine.Contr
 // them, and the operator can repeat the request (a shard already in that
 // state answers unchanged).
 func (s *Server) control(ctx context.Context, activity, sku string, change engine.Control) (admin.ControlOutcome, error) {
-	var loops []*shardloop.Loop
-	for _, l := range s.loops {
-		sp := l.Spec()
-		if sp.Activity == activity && (sku == "" || sp.SKU == sku) {
-			loops = append(loops, l)
-		}
-	}
+	loops := s.loopsOf(activity, sku)
 	if len(loops) == 0 {
 		return admin.ControlOutcome{}, fmt.Errorf("%w: no sku matches activity %q sku %q", admin.ErrNotFound, activity, sku)
 	}
@@ -91,6 +85,20 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 		return out, fmt.Errorf("%w: %s control on %d of %d skus not made: %v", admin.ErrUnavailable, change.Kind, len(failed), len(loops), failed)
 	}
 	return out, nil
+}
+
+// loopsOf returns the loops of activity's SKUs (all, or only sku's).
+func (s *Server) loopsOf(activity, sku string) []*shardloop.Loop {
+	s.liveMu.RLock()
+	defer s.liveMu.RUnlock()
+	var loops []*shardloop.Loop
+	for _, l := range s.loops {
+		sp := l.Spec()
+		if sp.Activity == activity && (sku == "" || sp.SKU == sku) {
+			loops = append(loops, l)
+		}
+	}
+	return loops
 }
 
 // applyConfigReservations puts the configured reservation lists in force
@@ -160,6 +168,8 @@ func ApplyConfigReservations(store *wal.Log, acts []config.Activity, listOf func
 
 // activity returns the configured activity id, or nil.
 func (s *Server) activity(id string) *config.Activity {
+	s.liveMu.RLock()
+	defer s.liveMu.RUnlock()
 	for i := range s.cfg.Activities {
 		if s.cfg.Activities[i].ID == id {
 			return &s.cfg.Activities[i]

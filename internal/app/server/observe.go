@@ -12,15 +12,7 @@ import (
 func (s *Server) startWatcher() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopWatcher = cancel
-	src := &observe.Source{Gate: s.gate, Conns: s.frontConns, Build: observe.ReadBuild(),
-		Titles: map[string]string{}, Names: map[string]string{}}
-	for i := range s.cfg.Activities {
-		act := &s.cfg.Activities[i]
-		src.Titles[act.ID] = act.Title
-		for j := range act.Items {
-			src.Names[act.ID+"/"+act.Items[j].SKU] = act.Items[j].Name
-		}
-	}
+	src := &observe.Source{Gate: s.gate, Conns: s.frontConns, Build: observe.ReadBuild(), Labels: s.labels}
 	if p := s.handoff.pusher; p != nil {
 		src.PushBacklog = func() (uint64, error) {
 			st, err := p.Status()
@@ -29,6 +21,21 @@ func (s *Server) startWatcher() {
 	}
 	s.watcher = observe.NewWatcher(src, s.log)
 	go s.watcher.Run(ctx)
+}
+
+// labels names the activities and items served now, for the dashboard.
+func (s *Server) labels() observe.Labels {
+	s.liveMu.RLock()
+	defer s.liveMu.RUnlock()
+	l := observe.Labels{Titles: map[string]string{}, Names: map[string]string{}}
+	for i := range s.cfg.Activities {
+		act := &s.cfg.Activities[i]
+		l.Titles[act.ID] = act.Title
+		for j := range act.Items {
+			l.Names[act.ID+"/"+act.Items[j].SKU] = act.Items[j].Name
+		}
+	}
+	return l
 }
 
 // Watcher serves /metrics and the dashboard (admin.Engine).

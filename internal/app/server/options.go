@@ -34,9 +34,12 @@ func RouteSpec(act *config.Activity, item *config.Item) gate.RouteSpec {
 		Quota:         int64(item.Quota()),
 		StartUnixNano: act.StartTime.UnixNano(),
 		EndUnixNano:   act.EndTime.UnixNano(),
-		AdmitPerSec:   act.AdmitPerSec,
 		Captcha:       act.Captcha,
-		FailText:      act.FailText,
-		DeliveryHint:  act.DeliveryHint,
+		Settings:      RouteSettings(act),
 	}
+}
+
+// RouteSettings are the route settings of act that a reload may change.
+func RouteSettings(act *config.Activity) gate.Settings {
+	return gate.Settings{AdmitPerSec: act.AdmitPerSec, FailText: act.FailText, DeliveryHint: act.DeliveryHint}
 }

@@ -31,7 +31,6 @@ type Server struct {
 	// before the store.
 	committer *wal.Committer
 	loops     []*shardloop.Loop
-	routes    []*gate.Route
 	gate      *gate.Gate
 	front     frontEnd
 	admin     *http.Server
@@ -39,10 +38,17 @@ type Server struct {
 	handoff handoff
 	// raiseFDLimit is raiseFDLimit (limits.go); a test injects its failure.
 	raiseFDLimit func() (uint64, error)
-	// reloadMu serializes Reload; fileCfg is the configuration file as
-	// last read (nil: cfg), what the next reload is compared with.
+	// reloadMu serializes Reload and AddActivity; fileCfg is the
+	// configuration file as last read, what the next reload is compared
+	// with.
 	reloadMu sync.Mutex
 	fileCfg  *config.Config
+	// liveMu guards what grows while serving (activity_add.go): the
+	// activities in cfg.Activities and loops. The event loops never take
+	// it; they read the gate's route table.
+	liveMu    sync.RWMutex
+	ticketKey []byte
+	nextIndex int32
 	// blocklist keeps the blocklist in the store (blocklist.go).
 	blocklist blocklistState
 	// watcher samples the engine for the operator (observe.go).
@@ -69,7 +75,7 @@ func openWith(cfg *config.Config, log *slog.Logger, storeOpts wal.Options) (*Ser
 	if err != nil {
 		return nil, fmt.Errorf("server: open store %s: %w", cfg.Server.DataDir, err)
 	}
-	s := &Server{cfg: cfg, log: log, store: store, committer: store.NewCommitter(), raiseFDLimit: raiseFDLimit}
+	s := &Server{cfg: cfg, fileCfg: cfg, log: log, store: store, committer: store.NewCommitter(), raiseFDLimit: raiseFDLimit}
 	if err := s.openHandoff(); err != nil {
 		s.closeStore()
 		return nil, err
@@ -88,36 +94,17 @@ func (s *Server) build() error {
 	if err != nil {
 		return fmt.Errorf("server: ticket key: %w", err)
 	}
-	clock := func() int64 { return time.Now().UnixNano() }
+	s.ticketKey = key
+	if err := s.loadAddedActivities(); err != nil {
+		return err
+	}
 	shards := map[[2]string]*engine.Shard{}
-	var index int32
+	var routes []*gate.Route
 	for ai := range s.cfg.Activities {
-		act := &s.cfg.Activities[ai]
-		var claims *engine.Claims
-		if act.Limit == "activity" {
-			claims = engine.NewClaims()
-		}
-		for ii := range act.Items {
-			item := &act.Items[ii]
-			spec := engine.Spec{
-				Activity:            act.ID,
-				SKU:                 item.SKU,
-				Index:               index,
-				Quota:               uint64(item.Quota()),
-				Waitlist:            uint64(item.Waitlist),
-				ReleasePerSec:       uint32(item.ReleasePerSec),
-				StartUnixNano:       act.StartTime.UnixNano(),
-				EndUnixNano:         act.EndTime.UnixNano(),
-				LimitActivity:       claims != nil,
-				ReservationRequired: act.Reservation == "required",
-			}
-			index++
-			shard := engine.NewShard(spec, engine.NewTicketSigner(key), claims, nil)
-			shards[[2]string{act.ID, item.SKU}] = shard
-			loop := shardloop.New(shard, s.committer, act.Queue, s.cfg.Server.BatchMax, clock)
-			s.wireDurable(loop)
-			s.loops = append(s.loops, loop)
-			s.routes = append(s.routes, gate.NewRoute(RouteSpec(act, item), loop))
+		for _, sh := range s.newShards(&s.cfg.Activities[ai]) {
+			shards[[2]string{sh.loop.Spec().Activity, sh.loop.Spec().SKU}] = sh.shard
+			s.loops = append(s.loops, sh.loop)
+			routes = append(routes, sh.route)
 		}
 	}
 	start := time.Now()
@@ -135,11 +122,50 @@ func (s *Server) build() error {
 		l.Recovered()
 	}
 	s.log.Info("recovered", "wins", sum.Wins, "controls", sum.Controls, "shards", len(s.loops), "took", time.Since(start))
-	s.gate = gate.New(GateOptions(s.cfg), s.routes)
+	s.gate = gate.New(GateOptions(s.cfg), routes)
 	if err := s.restoreBlocklist(); err != nil {
 		return err
 	}
 	return s.recordConfigs()
+}
+
+// builtShard is one (activity, SKU) as the server assembles it.
+type builtShard struct {
+	shard *engine.Shard
+	loop  *shardloop.Loop
+	route *gate.Route
+}
+
+// newShards creates act's shards, their loops and gate routes, numbered on
+// from the shards before; they are neither recovered nor running yet.
+func (s *Server) newShards(act *config.Activity) []builtShard {
+	clock := func() int64 { return time.Now().UnixNano() }
+	var claims *engine.Claims
+	if act.Limit == "activity" {
+		claims = engine.NewClaims()
+	}
+	out := make([]builtShard, 0, len(act.Items))
+	for ii := range act.Items {
+		item := &act.Items[ii]
+		spec := engine.Spec{
+			Activity:            act.ID,
+			SKU:                 item.SKU,
+			Index:               s.nextIndex,
+			Quota:               uint64(item.Quota()),
+			Waitlist:            uint64(item.Waitlist),
+			ReleasePerSec:       uint32(item.ReleasePerSec),
+			StartUnixNano:       act.StartTime.UnixNano(),
+			EndUnixNano:         act.EndTime.UnixNano(),
+			LimitActivity:       claims != nil,
+			ReservationRequired: act.Reservation == "required",
+		}
+		s.nextIndex++
+		shard := engine.NewShard(spec, engine.NewTicketSigner(s.ticketKey), claims, nil)
+		loop := shardloop.New(shard, s.committer, act.Queue, s.cfg.Server.BatchMax, clock)
+		s.wireDurable(loop)
+		out = append(out, builtShard{shard, loop, gate.NewRoute(RouteSpec(act, item), loop)})
+	}
+	return out
 }
 
 // Gate is the engine's front-end logic, for alternative front ends.
@@ -263,6 +289,8 @@ func (s *Server) closeStore() error {
 }
 
 func (s *Server) closeLoops() {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
 	for _, l := range s.loops {
 		l.Close()
 	}

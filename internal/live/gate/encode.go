@@ -132,7 +132,7 @@ func soldOut(out []byte, r *Route) []byte {
 	j.Begin()
 	j.Str("result", engine.SoldOut.String())
 	j.Str("sku", r.SKU)
-	j.Str("message", r.FailText)
+	j.Str("message", r.Settings().FailText)
 	j.End()
 	return j.finish(out, status(engine.SoldOut), nil)
 }
@@ -190,7 +190,7 @@ func winBody(out []byte, res engine.Result, r *Route, uid uint64, d *engine.Deci
 	j.Uint("seq", d.Seq)
 	j.Bytes("ticket", ticket[:])
 	j.Int("time_unix_ms", d.TimeUnixNano/1e6)
-	j.Str("hint", r.DeliveryHint)
+	j.Str("hint", r.Settings().DeliveryHint)
 	j.End()
 	return j.finish(out, status(res), nil)
 }

@@ -35,8 +35,8 @@ type Options struct {
 // Gate decides what the front end does with each request. It is safe for
 // concurrent use by every event loop.
 type Gate struct {
-	routes        routeTable
-	all           []*Route
+	routes        atomic.Pointer[routeSet]
+	addRoutes     sync.Mutex // serializes AddRoutes
 	authNone      bool
 	tokens        sync.Pool // *token.Verifier for the auth secret
 	captchas      sync.Pool // *token.Verifier for the captcha secret
@@ -62,8 +62,6 @@ type blocklist struct {
 // New builds a gate over routes.
 func New(opts Options, routes []*Route) *Gate {
 	g := &Gate{
-		routes:        routeTable{},
-		all:           routes,
 		authNone:      opts.AuthNone,
 		perAddrPerSec: uint32(opts.PerAddrPerSec),
 		addrRate:      &addrRate{},
@@ -79,13 +77,7 @@ func New(opts Options, routes []*Route) *Gate {
 	secret, captchaSecret, maxTTL := opts.Secret, opts.CaptchaSecret, opts.TokenMaxTTL
 	g.tokens.New = func() any { return token.NewVerifier(secret, maxTTL) }
 	g.captchas.New = func() any { return token.NewVerifier(captchaSecret, maxTTL) }
-	for _, r := range routes {
-		sku := r.SKU
-		g.routes[sku] = append(g.routes[sku], r)
-	}
-	for _, rs := range g.routes {
-		slices.SortFunc(rs, func(a, b *Route) int { return int(a.StartUnixNano>>20 - b.StartUnixNano>>20) })
-	}
+	g.routes.Store((&routeSet{}).with(routes))
 	g.SetBlocklist(opts.BlockedUIDs, opts.BlockedAddrs)
 	return g
 }
@@ -118,8 +110,19 @@ func (g *Gate) Blocklist() ([]uint64, []netip.Addr) {
 	return uids, addrs
 }
 
-// Routes lists every route, for the admin API and /stock.
-func (g *Gate) Routes() []*Route { return g.all }
+// Routes lists every route, for the admin API and /stock. The slice is
+// never changed; a later AddRoutes makes a new one.
+func (g *Gate) Routes() []*Route { return g.routes.Load().all }
+
+// AddRoutes puts routes (of a round added while serving) in force: the
+// event loops see either the table before or the one after, never a half
+// one, and take no lock to find out. The caller's routes name (activity,
+// SKU) pairs the gate does not have yet.
+func (g *Gate) AddRoutes(routes []*Route) {
+	g.addRoutes.Lock()
+	defer g.addRoutes.Unlock()
+	g.routes.Store(g.routes.Load().with(routes))
+}
 
 // Pending remembers what a queued request asked, so that its answer can be
 // encoded when the shard's decision arrives.
@@ -179,7 +182,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if !ok || !g.validSKU(sku) {
 		return g.unrouted(out, kind, engine.BadRequest), false
 	}
-	r := g.routes.find(sku, now)
+	r := g.routes.Load().bySKU.find(sku, now)
 	if r == nil {
 		return g.unrouted(out, kind, engine.UnknownSKU), false
 	}
@@ -246,7 +249,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		if soldOutNow {
 			return g.counted(r, kind, engine.SoldOut, soldOut(out, r))
 		}
-		if r.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(r.AdmitPerSec)) {
+		if st := r.Settings(); st.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(st.AdmitPerSec)) {
 			return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 		}
 	}
@@ -360,7 +363,7 @@ func (g *Gate) stock(req *httpmin.Request, now int64, out []byte) []byte {
 	if !ok || !g.validSKU(sku) {
 		return simple(out, engine.BadRequest)
 	}
-	r := g.routes.find(sku, now)
+	r := g.routes.Load().bySKU.find(sku, now)
 	if r == nil {
 		return simple(out, engine.UnknownSKU)
 	}

@@ -103,7 +103,7 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		}
 	}
 	d := engine.Decision{Result: engine.Won, Seq: 3, TimeUnixNano: now}
-	pend := Pending{route: g.all[0], uid: 9, kind: engine.Buy}
+	pend := Pending{route: g.Routes()[0], uid: 9, kind: engine.Buy}
 	var resp []byte
 	if a := testing.AllocsPerRun(200, func() { resp = g.Answer(&pend, &d, out[:0]) }); a != 0 {
 		t.Errorf("Answer(won): %.1f allocations", a)
@@ -129,7 +129,7 @@ func BenchmarkAnswerWon(b *testing.B) {
 	g, _ := newGate(b)
 	out := make([]byte, 0, 2048)
 	d := engine.Decision{Result: engine.Won, Seq: 3}
-	p := Pending{route: g.all[0], uid: 9}
+	p := Pending{route: g.Routes()[0], uid: 9}
 	b.ReportAllocs()
 	for b.Loop() {
 		g.Answer(&p, &d, out[:0])

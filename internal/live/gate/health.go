@@ -34,7 +34,7 @@ func (g *Gate) Health() string {
 
 // StoreFailed reports whether the store failed under any shard.
 func (g *Gate) StoreFailed() bool {
-	for _, r := range g.all {
+	for _, r := range g.Routes() {
 		if r.Loop.Public().Failed() {
 			return true
 		}

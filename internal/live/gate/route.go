@@ -1,6 +1,9 @@
 package gate
 
 import (
+	"slices"
+	"sync/atomic"
+
 	"seckill/internal/live/meter"
 	"seckill/internal/live/shardloop"
 )
@@ -15,8 +18,17 @@ type RouteSpec struct {
 	EndUnixNano   int64
 	AdmitPerSec   int  // tier 1: attempts admitted per second; 0 = no limit
 	Captcha       bool // a buy needs a captcha pass
-	FailText      string
-	DeliveryHint  string
+	// Settings are the route's first settings; Route.SetSettings changes
+	// them while serving.
+	Settings Settings
+}
+
+// Settings are what may change on a route while it serves (a reload of the
+// configuration file): the texts its answers quote and its tier 1 rate.
+type Settings struct {
+	AdmitPerSec  int // tier 1: attempts admitted per second; 0 = no limit
+	FailText     string
+	DeliveryHint string
 }
 
 // Route is one (activity, SKU) as the front end sees it: the description it
@@ -31,7 +43,8 @@ type Route struct {
 	Attempts   meter.Results
 	WonLatency meter.Histogram
 
-	admit perSecond
+	admit    perSecond
+	settings atomic.Pointer[Settings]
 }
 
 // NewRoute describes one shard to the gate. The pause and the reservation
@@ -40,8 +53,16 @@ type Route struct {
 func NewRoute(spec RouteSpec, loop *shardloop.Loop) *Route {
 	r := &Route{RouteSpec: spec, Loop: loop}
 	r.WonLatency.Init(meter.LatencyShift)
+	r.SetSettings(spec.Settings)
 	return r
 }
+
+// Settings returns the settings in force: one atomic load, so the event
+// loops read them without a lock while a reload replaces them.
+func (r *Route) Settings() *Settings { return r.settings.Load() }
+
+// SetSettings puts s in force for the answers given from now on.
+func (r *Route) SetSettings(s Settings) { r.settings.Store(&s) }
 
 // State is the /stock state at now.
 func (r *Route) State(nowUnixNano int64) string {
@@ -57,6 +78,29 @@ func (r *Route) State(nowUnixNano int64) string {
 		return "sold_out"
 	}
 	return "on_sale"
+}
+
+// routeSet is the gate's routes at one moment. It is never changed once
+// published: AddRoutes builds a new one and swaps the gate's pointer, so
+// the event loops find routes with one atomic load and no lock.
+type routeSet struct {
+	bySKU routeTable
+	all   []*Route
+}
+
+// with returns a new set holding s's routes and added.
+func (s *routeSet) with(added []*Route) *routeSet {
+	next := &routeSet{bySKU: make(routeTable, len(s.bySKU)+len(added)), all: slices.Concat(s.all, added)}
+	for sku, rs := range s.bySKU {
+		next.bySKU[sku] = rs
+	}
+	for _, r := range added {
+		next.bySKU[r.SKU] = append(slices.Clip(next.bySKU[r.SKU]), r)
+	}
+	for _, r := range added {
+		slices.SortStableFunc(next.bySKU[r.SKU], func(a, b *Route) int { return int(a.StartUnixNano>>20 - b.StartUnixNano>>20) })
+	}
+	return next
 }
 
 // routeTable finds the route of a SKU. A SKU sold in several rounds has one

@@ -11,6 +11,10 @@ import (
 // (engine.Control), not config records.
 const ReasonStart = "start"
 
+// ReasonAdded is why the first config record of an activity added while
+// serving (PUT /admin/activity) is written: it is in force from then on.
+const ReasonAdded = "added"
+
 // Version is the format of the config records this package writes.
 const Version = 1
 
