@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,9 +13,10 @@ import (
 )
 
 // reloadOnHangup makes SIGHUP re-read the config file at path (with load:
-// a config file, or this node's part of a cluster file) and apply
-// what may change live (server.Reload), logging what was applied and every
-// refused change by its field, instead of ending the process as SIGHUP
+// a config file, or this node's part of a cluster file) and apply what may
+// change live (server.Reload: all of it, or nothing when any change is
+// refused), logging what was applied or each refused change by its field,
+// instead of ending the process as SIGHUP
 // does by default. It registers the signal before returning, so a SIGHUP
 // that arrives once serve has started never kills the engine. Without a
 // config file (the embedded demo) SIGHUP is ignored with a log line.
@@ -45,14 +47,18 @@ func reload(srv *server.Server, path string, load func() (*config.Config, error)
 		return
 	}
 	applied, err := srv.Reload(next)
-	if len(applied) > 0 {
+	var refused config.Problems
+	switch {
+	case errors.As(err, &refused):
+		for _, p := range refused {
+			log.Warn("SIGHUP: change refused", "field", p.Field, "why", p.Message)
+		}
+		log.Warn("SIGHUP: changes refused; nothing applied, the engine runs on as before (fix the file and send SIGHUP again)", "file", path, "refused", len(refused))
+	case err != nil:
+		log.Error("SIGHUP: reload failed part way", "file", path, "applied", applied, "err", err)
+	case len(applied) > 0:
 		log.Info("SIGHUP: applied", "file", path, "changes", applied)
-	}
-	if err != nil {
-		log.Warn("SIGHUP: changes refused; the engine runs on as before them", "file", path, "err", err)
-		return
-	}
-	if len(applied) == 0 {
+	default:
 		log.Info("SIGHUP: config file re-read; nothing to change", "file", path)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,15 +12,18 @@ import (
 	"seckill/internal/testkit/httpget"
 )
 
-// TestSIGHUPReloads sends a serving engine SIGHUP after each edit of its
-// config file: the process keeps serving; a blocklist change applies at
-// once; changes that need a restart are refused and each is named in the
-// log; a broken file changes nothing.
-func TestSIGHUPReloads(t *testing.T) {
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	cfgText := func(readBuffer, stock int, blocked string) string {
-		return fmt.Sprintf(`
+// reloadFile is the config file of TestSIGHUPReloads, with what the test
+// edits between reloads.
+type reloadFile struct {
+	readBuffer   int
+	failText     string
+	blocked      string
+	quotaPercent int
+	secondRound  bool
+}
+
+func (f reloadFile) text(addr, data string, start time.Time) string {
+	s := fmt.Sprintf(`
 [server]
 listen = %q
 data_dir = %q
@@ -31,19 +35,53 @@ mode = "none"
 uids = [%s]
 [[activity]]
 id = "hup"
-start = "now"
+start = %q
 end = "+1h"
+fail_text = %q
   [[activity.item]]
   sku = "x"
-  stock = %d
-`, addr, filepath.Join(dir, "data"), readBuffer, blocked, stock)
+  stock = 5
+  quota_percent = %d
+`, addr, data, f.readBuffer, f.blocked, start.Format(time.RFC3339), f.failText, f.quotaPercent)
+	if f.secondRound {
+		s += fmt.Sprintf(`
+[[activity]]
+id = "hup2"
+title = "Round two"
+start = %q
+end = "+1h"
+  [[activity.item]]
+  sku = "y"
+  stock = 3
+`, start.Format(time.RFC3339))
 	}
-	cfg := writeConfig(t, dir, cfgText(1024, 5, ""))
+	return s
+}
+
+// TestSIGHUPReloads sends a serving engine SIGHUP after each edit of its
+// config file. The process keeps serving. Allowed changes — a blocklist, a
+// fail_text, a new round — apply at once and show in the answers and
+// /stock; a file that also changes what needs a restart is refused whole:
+// each refused field is named in the log and nothing changes, not even the
+// allowed part; a broken file changes nothing. After a restart the audit
+// passes and its report shows the reload's and the new round's config
+// records.
+func TestSIGHUPReloads(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	data := filepath.Join(dir, "data")
+	start := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	file := reloadFile{readBuffer: 1024, failText: "gone", quotaPercent: 100}
+	cfg := writeConfig(t, dir, file.text(addr, data, start))
 	srv := startChild(t, addr, cfg)
-	defer srv.stop(t)
-	buy := func(uid int) (int, string) {
+	defer func() {
+		if !srv.hasExited() {
+			srv.stop(t)
+		}
+	}()
+	get := func(target string) (int, string) {
 		t.Helper()
-		resp, err := httpget.Get(addr, fmt.Sprintf("/buy?sku=x&uid=%d", uid), 5*time.Second)
+		resp, err := httpget.Get(addr, target, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,38 +89,94 @@ end = "+1h"
 	}
 	hangup := func(text, wantLog string) {
 		t.Helper()
+		logged := strings.Count(srv.logText(), wantLog)
 		writeConfig(t, dir, text)
 		srv.cmd.Process.Signal(syscall.SIGHUP)
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(srv.logText(), wantLog) {
+		for deadline := time.Now().Add(10 * time.Second); strings.Count(srv.logText(), wantLog) == logged; time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("no %q in the log after SIGHUP:\n%s", wantLog, srv.logText())
+				t.Fatalf("no new %q in the log after SIGHUP:\n%s", wantLog, srv.logText())
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
 	}
 
-	hangup(cfgText(1024, 5, "2"), "SIGHUP: applied")
-	if st, body := buy(2); st != 403 || !strings.Contains(body, "blocked") {
+	allowed := file
+	allowed.blocked, allowed.failText, allowed.secondRound = "2", "all gone", true
+	hangup(allowed.text(addr, data, start), "SIGHUP: applied")
+	if st, body := get("/buy?sku=x&uid=2"); st != 403 || !strings.Contains(body, "blocked") {
 		t.Fatalf("uid 2 after it was blocked by SIGHUP: %d %s", st, body)
 	}
-	if st, body := buy(1); st != 200 {
-		t.Fatalf("uid 1: %d %s", st, body)
+	if _, body := get("/stock?sku=y"); !strings.Contains(body, `"activity":"hup2"`) || !strings.Contains(body, `"state":"on_sale"`) {
+		t.Fatalf("the round added by SIGHUP: %s", body)
+	}
+	for uid := 10; uid < 13; uid++ {
+		if st, body := get(fmt.Sprintf("/buy?sku=y&uid=%d", uid)); st != 200 || !strings.Contains(body, `"won"`) {
+			t.Fatalf("uid %d on the added round: %d %s", uid, st, body)
+		}
+	}
+	for uid := 20; uid < 25; uid++ {
+		if st, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid)); st != 200 {
+			t.Fatalf("uid %d: %d %s", uid, st, body)
+		}
+	}
+	if _, body := get("/buy?sku=x&uid=30"); !strings.Contains(body, `"message":"all gone"`) {
+		t.Fatalf("sold out after the fail_text was reloaded: %s", body)
 	}
 
-	hangup(cfgText(2048, 9, "2"), "SIGHUP: changes refused")
+	refused := allowed
+	refused.readBuffer, refused.quotaPercent, refused.failText, refused.blocked = 2048, 50, "changed again", "2, 3"
+	hangup(refused.text(addr, data, start), "SIGHUP: changes refused")
 	log := srv.logText()
-	for _, field := range []string{"server.read_buffer", "activity[0].item[0].stock"} {
+	for _, field := range []string{"field=server.read_buffer", "field=activity[0].item[0].quota_percent"} {
 		if !strings.Contains(log, field) {
 			t.Errorf("the refusal does not name %s:\n%s", field, log)
 		}
 	}
+	if strings.Contains(log, "field=activity[0].fail_text") || strings.Contains(log, "field=blocklist") {
+		t.Errorf("an allowed change is listed as refused:\n%s", log)
+	}
+	if _, body := get("/buy?sku=x&uid=31"); !strings.Contains(body, `"message":"all gone"`) {
+		t.Fatalf("a refused reload changed the fail_text: %s", body)
+	}
+	if st, _ := get("/buy?sku=y&uid=3"); st == 403 {
+		t.Fatal("a refused reload changed the blocklist")
+	}
 
 	hangup("[server]\nlisten = 42\n", "SIGHUP: config file refused")
-	if st, body := buy(3); st != 200 {
+	if st, body := get("/stock?sku=x"); st != 200 {
 		t.Fatalf("engine after a broken file's SIGHUP: %d %s", st, body)
 	}
-	if st, _ := buy(2); st != 403 {
-		t.Fatalf("the blocklist was lost: %d", st)
+	if st, _ := get("/buy?sku=x&uid=2"); st != 403 {
+		t.Fatal("the blocklist was lost")
+	}
+
+	// Restart on the file as applied: the added round is the file's now.
+	writeConfig(t, dir, allowed.text(addr, data, start))
+	srv.stop(t)
+	srv = startChild(t, addr, cfg)
+	if _, body := get("/stock?sku=y"); !strings.Contains(body, `"state":"sold_out"`) {
+		t.Fatalf("the added round after a restart: %s", body)
+	}
+	if _, body := get("/buy?sku=x&uid=32"); !strings.Contains(body, `"message":"all gone"`) {
+		t.Fatalf("fail_text after a restart: %s", body)
+	}
+	srv.stop(t)
+
+	code, out := replayChild(t, "-data", data, "-json")
+	var rep struct {
+		OK      bool `json:"ok"`
+		Configs []struct {
+			Activity string `json:"activity"`
+			Reason   string `json:"reason"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK {
+		t.Fatalf("replay after the reloads: exit %d, %v\n%s", code, err, out)
+	}
+	var notes []string
+	for _, c := range rep.Configs {
+		notes = append(notes, c.Activity+":"+c.Reason)
+	}
+	if got := strings.Join(notes, ","); got != "hup:start,hup:reload,hup2:added" {
+		t.Fatalf("config records in the audit: %s", got)
 	}
 }

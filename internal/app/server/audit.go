@@ -40,6 +40,8 @@ func ConfigRecord(act *config.Activity, now time.Time) *auditlog.Config {
 		Version:       auditlog.Version,
 		Activity:      act.ID,
 		Title:         act.Title,
+		FailText:      act.FailText,
+		DeliveryHint:  act.DeliveryHint,
 		Reason:        auditlog.ReasonStart,
 		TimeUnixNano:  now.UnixNano(),
 		StartUnixNano: act.StartTime.UnixNano(),

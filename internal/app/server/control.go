@@ -170,6 +170,11 @@ func ApplyConfigReservations(store *wal.Log, acts []config.Activity, listOf func
 func (s *Server) activity(id string) *config.Activity {
 	s.liveMu.RLock()
 	defer s.liveMu.RUnlock()
+	return s.activityLocked(id)
+}
+
+// activityLocked is activity for a caller holding liveMu.
+func (s *Server) activityLocked(id string) *config.Activity {
 	for i := range s.cfg.Activities {
 		if s.cfg.Activities[i].ID == id {
 			return &s.cfg.Activities[i]

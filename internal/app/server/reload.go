@@ -1,27 +1,64 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"seckill/internal/config"
+	"seckill/internal/store/auditlog"
 )
 
 // Reload applies, while serving, what may change live between the
-// configuration the engine runs and next, a fresh read of its file
-// (SIGHUP): today the [blocklist], stored like the admin API's. Every other difference is refused and
-// listed, each naming its field, in the returned Problems error (wrapping
-// config.ErrInvalid); the changes that may be made are made even so, and
-// are listed in applied. Reloads are serialized.
+// configuration file as last read and next, a fresh read of it (SIGHUP):
+// new rounds (as PUT /admin/activity adds them), texts (title, fail_text,
+// delivery_hint, item names, variants and prices), admit_per_sec, an end
+// moved to now or earlier (the round ends now), and the [blocklist]. Any
+// other difference is refused. It is all or nothing: when anything is
+// refused, nothing is applied, and the returned Problems (wrapping
+// config.ErrInvalid) name every refused field, so the operator fixes the
+// file and sends SIGHUP again. applied lists what changed, by field.
+// Reloads and added activities are serialized.
+//
+// The file as last read stays what the next reload is compared with until
+// a reload is applied, so a change the operator made through the admin API
+// (a pause, a stock) is not undone by a reload of a file that did not
+// touch it.
 func (s *Server) Reload(next *config.Config) (applied []string, err error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	prev := s.fileCfg
-	if prev == nil {
-		prev = s.cfg
+	plan, refused := s.planReload(s.fileCfg, next, time.Now())
+	if len(refused) > 0 {
+		return nil, refused
 	}
+	applied, err = s.applyReload(plan)
+	if err != nil {
+		return applied, err
+	}
+	s.fileCfg = next
+	return applied, nil
+}
+
+// reloadPlan is what a reload changes, checked before anything is.
+type reloadPlan struct {
+	blocklist *config.Blocklist
+	added     []*config.Activity
+	// changed are the running activities whose texts or admission change,
+	// by id, as the file now has them.
+	changed map[string]*config.Activity
+	endNow  []string // activities whose end moved to now or before
+	fields  []string // what changes, by field, for the log
+}
+
+// planReload compares next with prev (the file as last read) and with what
+// runs, and returns what a reload would change, or every change it
+// refuses.
+func (s *Server) planReload(prev, next *config.Config, now time.Time) (*reloadPlan, config.Problems) {
+	plan := &reloadPlan{changed: map[string]*config.Activity{}}
 	var refused config.Problems
 	refuse := func(field, why string) { refused = append(refused, config.Problem{Field: field, Message: why}) }
 
@@ -31,26 +68,228 @@ func (s *Server) Reload(next *config.Config) (applied []string, err error) {
 		}
 	}
 	if !slices.Equal(prev.Blocklist.UIDs, next.Blocklist.UIDs) || !slices.Equal(prev.Blocklist.Addrs, next.Blocklist.Addrs) {
-		if err := s.SetBlocklistFromFile(next.Blocklist); err != nil {
-			refuse("blocklist", err.Error())
-		} else {
-			applied = append(applied, "blocklist")
+		plan.blocklist = &next.Blocklist
+		plan.fields = append(plan.fields, "blocklist")
+	}
+
+	running := s.runningConfig()
+	history, _, err := auditlog.LoadHistory(s.store)
+	if err != nil {
+		refuse("activity", fmt.Sprintf("cannot read the store's config records: %v", err))
+	}
+	for j := range next.Activities {
+		a := &next.Activities[j]
+		field := fmt.Sprintf("activity[%d]", j)
+		base := prev.Activity(a.ID)
+		if base == nil {
+			base = running.Activity(a.ID) // added while serving, now in the file too
+		}
+		if base == nil {
+			added, problems := planAdded(running, a, field, now, len(history[a.ID]) > 0)
+			if len(problems) > 0 {
+				refused = append(refused, problems...)
+				continue
+			}
+			running.Activities = append(running.Activities, *added) // the next new round must fit with this one
+			plan.added = append(plan.added, added)
+			plan.fields = append(plan.fields, field+" (new activity "+a.ID+")")
+			continue
+		}
+		fields, endNow, problems := diffActivity(field, base, a, now)
+		refused = append(refused, problems...)
+		if len(fields) > 0 {
+			plan.changed[a.ID] = a
+			plan.fields = append(plan.fields, fields...)
+		}
+		if endNow {
+			plan.endNow = append(plan.endNow, a.ID)
 		}
 	}
-	for _, p := range diffActivities(prev.Activities, next.Activities) {
-		refuse(p.Field, p.Message)
+	for i := range prev.Activities {
+		if next.Activity(prev.Activities[i].ID) == nil {
+			refuse("activity", fmt.Sprintf("activity %q is gone from the file; a reload does not remove a round (end it with POST /admin/end, or restart)", prev.Activities[i].ID))
+		}
 	}
-	// The refused changes are not in force, so the next reload compares
-	// with the file as it was, plus what was applied.
-	merged := *prev
-	if slices.Contains(applied, "blocklist") {
-		merged.Blocklist = next.Blocklist
+	return plan, refused
+}
+
+// planAdded checks a new activity of the file as PUT /admin/activity checks
+// one, against the activities running and those added before it in the
+// same reload; problems name its fields by its place in the file.
+func planAdded(running *config.Config, a *config.Activity, field string, now time.Time, usedBefore bool) (*config.Activity, config.Problems) {
+	if usedBefore {
+		return nil, config.Problems{{Field: field + ".id", Message: fmt.Sprintf("%q was the id of an activity this store has records of; choose another", a.ID)}}
 	}
-	s.fileCfg = &merged
-	if len(refused) > 0 {
-		return applied, refused
+	text, err := config.EncodeActivity(a)
+	if err != nil {
+		return nil, config.Problems{{Field: field, Message: err.Error()}}
 	}
-	return applied, nil
+	added, err := running.ParseActivity(text, now)
+	if err == nil {
+		return added, nil
+	}
+	var ps config.Problems
+	if !errors.As(err, &ps) {
+		return nil, config.Problems{{Field: field, Message: err.Error()}}
+	}
+	out := make(config.Problems, len(ps))
+	for i, p := range ps {
+		if rest, ok := strings.CutPrefix(p.Field, "activity"); ok {
+			p.Field = field + rest
+		}
+		out[i] = p
+	}
+	return nil, out
+}
+
+// liveActivityFields are the activity fields a reload changes while
+// serving (texts and tier 1); liveItemFields the item fields (texts).
+var (
+	liveActivityFields = map[string]bool{"title": true, "fail_text": true, "delivery_hint": true, "admit_per_sec": true}
+	liveItemFields     = map[string]bool{"name": true, "variant": true, "price": true}
+)
+
+// diffActivity compares a running activity's file entry with next's: the
+// fields a reload applies, whether the round ends now, and the refusals.
+func diffActivity(field string, prev, next *config.Activity, now time.Time) (fields []string, endNow bool, refused config.Problems) {
+	refuse := func(f, why string) { refused = append(refused, config.Problem{Field: f, Message: why}) }
+	for _, f := range changedFields(field, reflect.ValueOf(prev).Elem(), reflect.ValueOf(next).Elem()) {
+		name := strings.TrimPrefix(f, field+".")
+		switch {
+		case name == "item":
+			// item by item below
+		case liveActivityFields[name]:
+			fields = append(fields, f)
+		case name == "end":
+			end := endOf(prev, next)
+			switch {
+			case end.Equal(prev.EndTime):
+			case !end.After(now) && !prev.EndTime.After(now):
+				// Both in the past: the round has ended either way.
+			default:
+				refuse(f, "the end is not moved while serving; it takes a restart")
+			}
+		case name == "start" && startOf(prev, next).Equal(prev.StartTime):
+		default:
+			refuse(f, "changed; takes effect only at a restart")
+		}
+	}
+	itemFields, problems := diffItems(field, prev.Items, next.Items)
+	return append(fields, itemFields...), endNow, append(refused, problems...)
+}
+
+// startOf and endOf are next's start and end as instants, "now" and "+2h"
+// read against prev's start: a file that still says start = "now" keeps
+// the start the round has.
+func startOf(prev, next *config.Activity) time.Time {
+	if next.Start == config.StartNow {
+		return prev.StartTime
+	}
+	return next.StartTime
+}
+
+func endOf(prev, next *config.Activity) time.Time {
+	if d, ok := strings.CutPrefix(next.End, "+"); ok {
+		if length, err := time.ParseDuration(d); err == nil {
+			return startOf(prev, next).Add(length)
+		}
+	}
+	return next.EndTime
+}
+
+func diffItems(field string, prev, next []config.Item) (fields []string, refused config.Problems) {
+	index := map[string]int{}
+	for i := range prev {
+		index[prev[i].SKU] = i
+	}
+	for j := range next {
+		f := fmt.Sprintf("%s.item[%d]", field, j)
+		i, ok := index[next[j].SKU]
+		if !ok {
+			refused = append(refused, config.Problem{Field: f, Message: fmt.Sprintf("new sku %q in a serving round: restart (or add a new round)", next[j].SKU)})
+			continue
+		}
+		for _, c := range changedFields(f, reflect.ValueOf(prev[i]), reflect.ValueOf(next[j])) {
+			if liveItemFields[c[strings.LastIndexByte(c, '.')+1:]] {
+				fields = append(fields, c)
+				continue
+			}
+			refused = append(refused, config.Problem{Field: c, Message: "changed; takes effect only at a restart"})
+		}
+		delete(index, next[j].SKU)
+	}
+	for sku := range index {
+		refused = append(refused, config.Problem{Field: field + ".item", Message: fmt.Sprintf("sku %q is gone from the file; a reload does not remove it: restart", sku)})
+	}
+	return fields, refused
+}
+
+// applyReload makes plan's changes: the blocklist, the texts and admission
+// settings, the new rounds, the ends; then a config record (reason
+// "reload") for each running activity whose recorded configuration
+// changed. It stops at the first failure (the store's), returning what it
+// had applied.
+func (s *Server) applyReload(plan *reloadPlan) ([]string, error) {
+	var applied []string
+	if plan.blocklist != nil {
+		if err := s.SetBlocklistFromFile(*plan.blocklist); err != nil {
+			return applied, fmt.Errorf("server: reload: blocklist: %w", err)
+		}
+		applied = append(applied, "blocklist")
+	}
+	for id, next := range plan.changed {
+		s.applySettings(id, next)
+	}
+	for _, a := range plan.added {
+		if err := s.addActivity(a); err != nil {
+			return applied, fmt.Errorf("server: reload: add activity %s: %w", a.ID, err)
+		}
+	}
+	if err := s.recordReload(plan); err != nil {
+		return applied, err
+	}
+	return plan.fields, nil
+}
+
+// applySettings puts next's texts and tier 1 rate in force on the running
+// activity id and its routes.
+func (s *Server) applySettings(id string, next *config.Activity) {
+	s.liveMu.Lock()
+	act := s.activityLocked(id)
+	act.Title, act.FailText, act.DeliveryHint, act.AdmitPerSec = next.Title, next.FailText, next.DeliveryHint, next.AdmitPerSec
+	for i := range act.Items {
+		if it := next.Item(act.Items[i].SKU); it != nil {
+			act.Items[i].Name, act.Items[i].Variant, act.Items[i].Price = it.Name, it.Variant, it.Price
+		}
+	}
+	settings := RouteSettings(act)
+	s.liveMu.Unlock()
+	for _, r := range s.gate.Routes() {
+		if r.Activity == id {
+			r.SetSettings(settings)
+		}
+	}
+}
+
+// recordReload writes a config record for each running activity the
+// reload changed, so the audit's report shows the change.
+func (s *Server) recordReload(plan *reloadPlan) error {
+	if len(plan.changed) == 0 && len(plan.endNow) == 0 {
+		return nil
+	}
+	rec, err := auditlog.NewRecorder(s.store)
+	if err != nil {
+		return fmt.Errorf("server: audit log: %w", err)
+	}
+	now := time.Now()
+	for _, id := range slices.Sorted(maps.Keys(plan.changed)) {
+		c := ConfigRecord(s.activity(id), now)
+		c.Reason = auditlog.ReasonReload
+		if _, err := rec.Record(c); err != nil {
+			return fmt.Errorf("server: audit log: %w", err)
+		}
+	}
+	return nil
 }
 
 // sectionOf returns the struct of a top-level config table by its TOML name.
@@ -86,65 +325,4 @@ func changedFields(prefix string, a, b reflect.Value) []string {
 func tomlName(f reflect.StructField) string {
 	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
 	return name
-}
-
-// diffActivities lists the differences between two lists of activities,
-// matched by id, as refusals. (Live stock, end, new rounds and texts come
-// with their control records.)
-func diffActivities(prev, next []config.Activity) config.Problems {
-	var out config.Problems
-	index := map[string]int{}
-	for i := range prev {
-		index[prev[i].ID] = i
-	}
-	seen := map[string]bool{}
-	for j := range next {
-		a := &next[j]
-		field := fmt.Sprintf("activity[%d]", j)
-		i, ok := index[a.ID]
-		if !ok {
-			out = append(out, config.Problem{Field: field, Message: fmt.Sprintf("new activity %q: adding a round is not applied by a reload; restart", a.ID)})
-			continue
-		}
-		seen[a.ID] = true
-		p := &prev[i]
-		ra, rb := reflect.ValueOf(p).Elem(), reflect.ValueOf(a).Elem()
-		for _, f := range changedFields(field, ra, rb) {
-			if f == field+".item" {
-				continue // item by item below
-			}
-			out = append(out, config.Problem{Field: f, Message: "changed; takes effect only at a restart"})
-		}
-		out = append(out, diffItems(field, p.Items, a.Items)...)
-	}
-	for i := range prev {
-		if !seen[prev[i].ID] {
-			out = append(out, config.Problem{Field: "activity", Message: fmt.Sprintf("activity %q is gone from the file; a serving round is not removed by a reload (end it with POST /admin/end, or restart)", prev[i].ID)})
-		}
-	}
-	return out
-}
-
-func diffItems(field string, prev, next []config.Item) config.Problems {
-	var out config.Problems
-	index := map[string]int{}
-	for i := range prev {
-		index[prev[i].SKU] = i
-	}
-	for j := range next {
-		f := fmt.Sprintf("%s.item[%d]", field, j)
-		i, ok := index[next[j].SKU]
-		if !ok {
-			out = append(out, config.Problem{Field: f, Message: fmt.Sprintf("new sku %q in a serving round: restart", next[j].SKU)})
-			continue
-		}
-		for _, c := range changedFields(f, reflect.ValueOf(prev[i]), reflect.ValueOf(next[j])) {
-			out = append(out, config.Problem{Field: c, Message: "changed; takes effect only at a restart"})
-		}
-		delete(index, next[j].SKU)
-	}
-	for sku := range index {
-		out = append(out, config.Problem{Field: field + ".item", Message: fmt.Sprintf("sku %q is gone from the file; a reload does not remove it: restart", sku)})
-	}
-	return out
 }

@@ -15,6 +15,10 @@ const ReasonStart = "start"
 // serving (PUT /admin/activity) is written: it is in force from then on.
 const ReasonAdded = "added"
 
+// ReasonReload is why a config record is written when a reload of the
+// configuration file (SIGHUP) changed an activity while serving.
+const ReasonReload = "reload"
+
 // Version is the format of the config records this package writes.
 const Version = 1
 
@@ -23,9 +27,14 @@ const Version = 1
 // (internal/app/server) builds it from its own configuration; this package
 // reads no configuration.
 type Config struct {
-	Version       int    `json:"version"`
-	Activity      string `json:"activity"`
-	Title         string `json:"title"`
+	Version  int    `json:"version"`
+	Activity string `json:"activity"`
+	Title    string `json:"title"`
+	// FailText and DeliveryHint are what buyers were told (a sold-out
+	// answer's message, a win's hint); records written before they were
+	// kept leave them out.
+	FailText      string `json:"fail_text,omitempty"`
+	DeliveryHint  string `json:"delivery_hint,omitempty"`
 	Reason        string `json:"reason"`
 	TimeUnixNano  int64  `json:"time_unix_nano"`
 	StartUnixNano int64  `json:"start_unix_nano"`
