@@ -21,10 +21,7 @@ func (s *Server) ReportQualification(ctx context.Context, activity, sku string, 
 	if state == admin.StateLapsed {
 		kind = engine.ControlLapsed
 	}
-	for _, l := range s.loops {
-		if sp := l.Spec(); sp.Activity != activity || sp.SKU != sku {
-			continue
-		}
+	for _, l := range s.loopsOf(activity, sku) {
 		res, err := l.Control(ctx, engine.Control{Kind: kind, Source: engine.SourceOperator, Num: seq, UID: uid})
 		if err != nil {
 			return out, fmt.Errorf("%w: %w", admin.ErrUnavailable, err)
