@@ -76,6 +76,12 @@ const (
 	// so every change is one record on every shard. See
 	// control_blocklist.go.
 	ControlBlocklist ControlKind = 6
+	// The fair opening's records (lottery.go): the commitment, entrants,
+	// the beacon, the draw.
+	ControlLotteryCommit   ControlKind = 11
+	ControlLotteryEntrants ControlKind = 12
+	ControlLotteryBeacon   ControlKind = 13
+	ControlLotteryDraw     ControlKind = 14
 )
 
 // ControlSource says who asked for a control change.
@@ -105,16 +111,20 @@ var controlKinds = map[ControlKind]struct {
 	name string
 	args controlArgs
 }{
-	ControlPause:        {"pause", 0},
-	ControlResume:       {"resume", 0},
-	ControlReservations: {"reservations", argNum | argDigest},
-	ControlSetStock:     {"set_stock", argNum | argData},
-	ControlEndNow:       {"end_now", 0},
-	ControlBlocklist:    {"blocklist", argNum | argDigest},
-	ControlWaitlisted:   {"waitlisted", argNum | argUID},
-	ControlPaid:         {"paid", argNum | argUID},
-	ControlLapsed:       {"lapsed", argNum | argUID},
-	ControlPromoted:     {"promoted", argNum | argUID | argDigest},
+	ControlPause:           {"pause", 0},
+	ControlResume:          {"resume", 0},
+	ControlReservations:    {"reservations", argNum | argDigest},
+	ControlSetStock:        {"set_stock", argNum | argData},
+	ControlEndNow:          {"end_now", 0},
+	ControlBlocklist:       {"blocklist", argNum | argDigest},
+	ControlWaitlisted:      {"waitlisted", argNum | argUID},
+	ControlPaid:            {"paid", argNum | argUID},
+	ControlLapsed:          {"lapsed", argNum | argUID},
+	ControlPromoted:        {"promoted", argNum | argUID | argDigest},
+	ControlLotteryCommit:   {"lottery_commit", argNum | argDigest | argData},
+	ControlLotteryEntrants: {"lottery_entrants", argNum | argData},
+	ControlLotteryBeacon:   {"lottery_beacon", argData},
+	ControlLotteryDraw:     {"lottery_draw", argNum | argDigest | argData},
 }
 
 func (k ControlKind) String() string {

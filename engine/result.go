@@ -25,6 +25,10 @@ const (
 	// Waitlisted: every qualification is issued; the user holds a place
 	// (Decision.Position) in the SKU's waitlist (waitlist.go).
 	Waitlisted
+	// Entered: the attempt is an entrant of the opening lottery. Never
+	// sent: the driver holds the reply and answers once the draw is
+	// durable (won, waitlisted or sold_out).
+	Entered
 	resultCount
 )
 
@@ -44,6 +48,7 @@ var resultNames = [resultCount]string{
 	BadRequest:      "bad_request",
 	Unavailable:     "unavailable",
 	Waitlisted:      "waitlisted",
+	Entered:         "entered",
 }
 
 func (r Result) String() string {

@@ -119,6 +119,11 @@ type Shard struct {
 
 	econ economics // waitlist, qualifications' fates, lapsed units (waitlist.go)
 
+	// The fair opening (lottery.go): the lottery its records put in
+	// force, and what the live assembly armed it with.
+	lot *lottery
+	arm lotteryArm
+
 	// shared is set once Freeze has handed out a view of wins and byUID:
 	// the next change to them copies them first (see unshare).
 	shared bool
@@ -207,6 +212,9 @@ func (s *Shard) Step(a *Attempt) Decision {
 	}
 	if s.spec.ReservationRequired && (s.resv == nil || !s.resv.Contains(a.UID)) {
 		return Decision{Result: NotReserved}
+	}
+	if d, ok := s.stepLottery(a); ok {
+		return d
 	}
 	if s.Sold() >= s.quota {
 		return s.stepIssued(a) // a lapsed unit back on sale, the waitlist, or sold_out

@@ -53,6 +53,9 @@ func (s *Shard) Control(c *Control) ControlVerdict {
 	if s.Refusal(c) != "" {
 		return ControlRefused
 	}
+	if v := s.refuseLottery(c); v != 0 {
+		return v
+	}
 	if c.Kind == ControlWaitlisted || c.Kind == ControlPromoted || c.Source == SourceSale {
 		s.econ.refusal = ErrSaleDecides
 		return ControlRefused
@@ -141,6 +144,8 @@ func (s *Shard) applyControl(c *Control) {
 		s.blocked, s.blockDigest = c.Blocklist, c.Digest
 	case ControlWaitlisted, ControlPaid, ControlLapsed, ControlPromoted:
 		s.applyEconomics(c)
+	case ControlLotteryCommit, ControlLotteryEntrants, ControlLotteryBeacon, ControlLotteryDraw:
+		s.applyLottery(c)
 	default:
 		panic(fmt.Sprintf("engine: control kind %d has no effect defined", c.Kind))
 	}

@@ -60,6 +60,8 @@ type skuState struct {
 	resvList *listEntry
 	resvCtl  uint64
 	pausedBy uint64
+	// lot is the SKU's fair opening as its records go (audit_lottery.go).
+	lot *lotteryAudit
 
 	lastSeq  uint64 // key seq of the last record that decoded
 	lastHash [32]byte
@@ -180,6 +182,7 @@ func (c *chainAudit) win(w *engine.Win, pos uint64, misplaced bool) {
 		c.offend(CheckDigest, withReason(o, fmt.Sprintf("beyond the head marker (seq %d): not written by the engine", s.head.Seq)))
 	}
 	c.inForce(w, pos, o)
+	c.lotteryWin(w, pos, o)
 
 	r := s.row
 	if r.Winners == 0 || w.TimeUnixNano < r.FirstWinUnixNano {
@@ -365,6 +368,7 @@ func (c *chainAudit) finish() {
 		return
 	}
 	c.finishControls()
+	c.finishLottery()
 	c.checkQueued()
 	act := s.act
 	var headSeq uint64

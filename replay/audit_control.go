@@ -182,6 +182,7 @@ func (c *chainAudit) control(r *wal.ControlRecord) {
 	if err := s.shard.CheckEconomics(&ctl); err != nil {
 		c.offend(CheckEconomics, withReason(o, fmt.Sprintf("%s: %v", what, err)))
 	}
+	c.lotteryControl(&ctl, o)
 	s.shard.AdoptControl(&ctl)
 	s.lastCtlSeq, s.lastCtlHash = ctl.Seq, ctl.Hash
 }

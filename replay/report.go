@@ -35,6 +35,8 @@ type SKURow struct {
 	PeakPerSec       uint64 `json:"peak_wins_per_sec"`
 	ChainHead        string `json:"chain_head"` // hash of the last record, hex; empty when none
 	Controls         uint64 `json:"controls"`   // control records of the SKU
+	// Lottery is the SKU's fair opening, re-derived (nil when none).
+	Lottery *LotteryRow `json:"lottery,omitempty"`
 }
 
 // Check is one invariant and the records that break it. At most
@@ -109,6 +111,7 @@ const (
 	CheckChain
 	CheckDigest
 	CheckEconomics
+	CheckLottery
 	numChecks
 )
 
@@ -126,6 +129,7 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},
 	CheckEconomics: {"economics", "qualifications held never above the quota; waitlist places in order and only once all is issued; " +
 		"every promotion follows a lapse of the same seq, to the first waiting; no uid holding two; nothing lapsed or promoted after paid"},
+	CheckLottery: {"lottery", "every opening draw re-derived from its entrants, committed seed and beacon gives the recorded winners"},
 }
 
 // checkList accumulates a check's offenses. An offense about the same

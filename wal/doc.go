@@ -105,9 +105,12 @@
 //	18            32    win_head: hash of win after_wins; zero when 0
 //	50            1     kind: 1 pause, 2 resume, 3 reservations, 4 set_stock,
 //	                    5 end_now, 6 blocklist, 7 waitlisted, 8 paid,
-//	                    9 lapsed, 10 promoted (engine.ControlKind)
+//	                    9 lapsed, 10 promoted, 11 lottery_commit,
+//	                    12 lottery_entrants, 13 lottery_beacon, 14 lottery_draw
+//	                    (engine.ControlKind)
 //	51            1     source: 0 operator (admin API), 1 configuration,
-//	                    2 sale (a waitlist place, a lapsed seq issued again)
+//	                    2 sale (a waitlist place, a lapsed seq issued again,
+//	                    lottery entrants and draw)
 //	52            8     time, Unix nanoseconds (int64): the shard's batch clock
 //	60            8     num    \
 //	68            8     uid     | arguments; each kind uses some, the rest

@@ -159,6 +159,7 @@ func printReport(w io.Writer, rep *replay.Report) {
 		}
 		fmt.Fprintf(w, "TRUNCATED TAIL %s/%s: %s. The log ends mid-write (a crash, or a disk that lost synced data); this is not an edit.\n", t.Activity, t.SKU, what)
 	}
+	printLotteries(w, rep)
 	fmt.Fprintln(w)
 	for _, c := range rep.Configs {
 		fmt.Fprintf(w, "config %s #%d %s at %s\n", c.Activity, c.Seq, c.Reason, fmtUnixNano(c.TimeUnixNano))

@@ -128,6 +128,16 @@ type Activity struct {
 	Queue            int    `toml:"queue"`         // tier 2, per SKU inbox bound
 	Items            []Item `toml:"item"`
 
+	// The fair opening (lottery.go): a lottery window from the start.
+	OpeningLottery     time.Duration `toml:"opening_lottery"`      // 0 = off
+	LotteryBeacon      string        `toml:"lottery_beacon"`       // the promised beacon's name; "" = none
+	LotterySeedFile    string        `toml:"lottery_seed_file"`    // 32 bytes (raw or hex); "" = generated, kept in the store
+	LotteryMaxEntrants int           `toml:"lottery_max_entrants"` // per SKU; over it busy until the window closes
+	// LotterySeed is the seed read from LotterySeedFile (HasLotterySeed
+	// when one was).
+	LotterySeed    [32]byte `toml:"-"`
+	HasLotterySeed bool     `toml:"-"`
+
 	// StartTime and EndTime are Start and End resolved; the window is
 	// [StartTime, EndTime).
 	StartTime time.Time `toml:"-"`

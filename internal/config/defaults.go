@@ -145,6 +145,9 @@ func (c *Config) EnsureDefaults() {
 		setString(&a.Limit, DefaultLimit)
 		setInt(&a.Queue, DefaultQueue)
 		setString(&a.FailText, DefaultFailText)
+		if a.OpeningLottery > 0 {
+			setInt(&a.LotteryMaxEntrants, DefaultLotteryMaxEntrants)
+		}
 		for j := range a.Items {
 			setInt(&a.Items[j].QuotaPercent, DefaultQuotaPercent)
 		}

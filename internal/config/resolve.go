@@ -77,6 +77,12 @@ func (c *Config) resolve(baseDir string, now time.Time) {
 				add(field+".reservations_file", "cannot read: %v", err)
 			}
 		}
+		if a.LotterySeedFile != "" {
+			a.LotterySeedFile = resolvePath(baseDir, a.LotterySeedFile)
+			if msg := a.readLotterySeed(); msg != "" {
+				add(field+".lottery_seed_file", "%s", msg)
+			}
+		}
 		for _, p := range a.resolveTimes(now) {
 			add(field+"."+p.Field, "%s", p.Message)
 		}

@@ -57,6 +57,7 @@ func (a *Activity) validate(l *problemList, field string, haveCaptchaSecret bool
 	if len(a.Items) == 0 {
 		l.add(field+".item", "at least one [[activity.item]] is required")
 	}
+	a.validateLottery(l, field)
 	firstBySKU := map[string]int{}
 	for j := range a.Items {
 		itemField := fmt.Sprintf("%s.item[%d]", field, j)

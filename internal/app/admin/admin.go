@@ -118,6 +118,7 @@ func Handler(e Engine, o Options) http.Handler {
 	debugRoutes(mux)
 	handoffRoutes(mux, e)
 	activityRoutes(mux, e)
+	lotteryRoutes(mux, e)
 	for path, h := range o.Pages {
 		mux.Handle("GET "+path, h)
 	}

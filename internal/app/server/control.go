@@ -68,10 +68,14 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 	wg.Wait()
 	out := admin.ControlOutcome{SKUs: len(loops)}
 	var failed []string
+	refused := 0
 	for i, r := range results {
 		switch {
 		case errs[i] != nil:
 			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, errs[i]))
+		case r.Verdict == engine.ControlRefused:
+			refused++
+			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, r.Verdict))
 		case r.Verdict == engine.ControlApplied:
 			out.Applied++
 			s.log.Info("control recorded", "activity", activity, "sku", r.Record.SKU, "kind", r.Record.Kind.String(), "seq", r.Record.Seq, "after_wins", r.Record.AfterWins)
@@ -80,6 +84,11 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 		default:
 			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, r.Verdict))
 		}
+	}
+	if len(failed) > 0 && refused == len(failed) {
+		// The shards' state no longer allows it (a beacon after the
+		// lottery window closed).
+		return out, fmt.Errorf("%w: %s control on %d of %d skus refused: %v", admin.ErrConflict, change.Kind, len(failed), len(loops), failed)
 	}
 	if len(failed) > 0 {
 		return out, fmt.Errorf("%w: %s control on %d of %d skus not made: %v", admin.ErrUnavailable, change.Kind, len(failed), len(loops), failed)

@@ -115,6 +115,9 @@ func (s *Server) build() error {
 	if err := s.applyConfigReservations(shards); err != nil {
 		return err
 	}
+	if err := s.armLotteries(shards); err != nil {
+		return err
+	}
 	for _, o := range sum.Orphans {
 		s.log.Warn("store has wins for an activity/sku not in the configuration; kept in the store, not served", "activity", o.Activity, "sku", o.SKU, "wins", o.Wins)
 	}

@@ -217,6 +217,9 @@ func stockBody(out []byte, r *Route, now int64) []byte {
 	j.Int("start_unix", r.StartUnixNano/1e9)
 	j.Int("end_unix", r.EndUnixNano/1e9)
 	j.Int("server_unix", now/1e9)
+	if lp := r.Loop.Public().Lottery(); lp != nil {
+		lotteryFields(&j, lp)
+	}
 	j.End()
 	return j.finish(out, 200, nil)
 }

@@ -61,6 +61,11 @@ type Loop struct {
 
 	resvDigest [32]byte // of the reservation list published in pub
 
+	// The fair opening (lottery.go): entrants' replies held until the
+	// draw is durable, and whether this batch drew.
+	held []heldReply
+	drew bool
+
 	durableSignal chan<- struct{} // see OnDurable; nil = none
 
 	meters Meters
@@ -168,6 +173,8 @@ func (l *Loop) Done() <-chan struct{} { return l.done }
 // commits its wins and replies, until Close.
 func (l *Loop) Run() {
 	defer close(l.done)
+	defer l.releaseHeld()
+	l.startDrawTimer()
 	for {
 		t, ok := <-l.inbox
 		if !ok {
@@ -213,8 +220,10 @@ func (l *Loop) step() {
 	l.decisions = l.decisions[:0]
 	l.wins = l.wins[:0]
 	l.controls = l.controls[:0]
+	l.drawIfDue(now)
 	for i := range l.batch {
 		if ct := l.batch[i].Control; ct != nil {
+			l.controls = l.shard.FlushEntrants(l.controls, now)
 			l.stepControl(ct, now)
 			l.decisions = append(l.decisions, engine.Decision{})
 			continue
@@ -231,6 +240,7 @@ func (l *Loop) step() {
 		}
 		l.decisions = append(l.decisions, d)
 	}
+	l.controls = l.shard.FlushEntrants(l.controls, now)
 	failed := false
 	l.meters.Batch.Observe(uint64(len(l.batch)))
 	if len(l.wins) > 0 || len(l.controls) > 0 {
@@ -262,9 +272,14 @@ func (l *Loop) step() {
 			*d = engine.Decision{Result: engine.Unavailable}
 		}
 		t := &l.batch[i]
+		if d.Result == engine.Entered {
+			l.hold(t)
+			continue
+		}
 		t.To.Reply(d)
 		t.To = nil // drop the reference so a closed connection can be collected
 	}
+	l.answerHeld(failed)
 }
 
 // publish copies the shard's durable state into the atomics: remaining,
@@ -287,6 +302,7 @@ func (l *Loop) publish() {
 		l.pub.resv.Store(box)
 		l.resvDigest = digest
 	}
+	l.publishLottery()
 	switch {
 	case l.shard.SoldOut() && !l.shard.Current(l.pub.frozen.Load()):
 		l.pub.frozen.Store(l.shard.Freeze())

@@ -14,6 +14,7 @@ type Public struct {
 	remaining atomic.Int64
 	resv      atomic.Pointer[reservationsBox]
 	frozen    atomic.Pointer[engine.Frozen]
+	lottery   atomic.Pointer[LotteryPublic]
 }
 
 // reservationsBox is a reservation list in force together with the winners
