@@ -266,3 +266,48 @@ func BenchmarkLotteryEntrantMemory(b *testing.B) {
 		runtime.KeepAlive(recs)
 	}
 }
+
+// TestLotteryWaitlist: with every unit drawn, the next `waitlist` entrants
+// of the order are waitlisted, in order, by records that follow the draw's
+// wins; the rest hold nothing.
+func TestLotteryWaitlist(t *testing.T) {
+	seed := [32]byte{5}
+	spec := lotterySpec(2)
+	spec.Waitlist = 2
+	s := NewShard(spec, NewTicketSigner([]byte("k")), nil, nil)
+	s.ArmLottery(seed, 0)
+	commitLottery(t, s, seed, "")
+	entrants := []uint64{11, 12, 13, 14, 15, 16}
+	for _, uid := range entrants {
+		s.Step(&Attempt{UID: uid, NowUnixNano: 10e9})
+	}
+	s.FlushEntrants(nil, 10e9)
+	if !s.Draw(11e9) {
+		t.Fatal("no draw")
+	}
+	recs := s.TakeRecords(nil)
+	order := DrawOrder(entrants, seed, nil)
+	if len(recs) != 3 || recs[0].Kind != ControlLotteryDraw {
+		t.Fatalf("records %+v, want the draw and two waitlist places", recs)
+	}
+	for i, r := range recs[1:] {
+		if r.Kind != ControlWaitlisted || r.UID != order[2+i] || r.Num != uint64(i+1) || r.AfterWins != 2 {
+			t.Fatalf("waitlist record %d: %v uid %d num %d after %d; want uid %d", i, r.Kind, r.UID, r.Num, r.AfterWins, order[2+i])
+		}
+	}
+	for i, uid := range order {
+		d := s.Step(&Attempt{Kind: Lookup, UID: uid})
+		var want Result
+		switch {
+		case i < 2:
+			want = Won
+		case i < 4:
+			want = Waitlisted
+		default:
+			want = None
+		}
+		if d.Result != want || (want == Waitlisted && d.Position != uint64(i-1)) {
+			t.Fatalf("rank %d (uid %d): %v position %d, want %v", i+1, uid, d.Result, d.Position, want)
+		}
+	}
+}
