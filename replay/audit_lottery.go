@@ -35,6 +35,7 @@ type lotteryAudit struct {
 	beacon   []byte
 	winners  []uint64 // expected, in seq order
 	first    uint64   // seq of winners[0]
+	rest     []uint64 // the order after the winners: the draw's waitlist places come from its head
 	checked  uint64   // winners matched so far
 }
 
@@ -47,6 +48,9 @@ func (c *chainAudit) lotteryControl(ctl *engine.Control, o Offense) {
 	s := c.sku
 	switch ctl.Kind {
 	case engine.ControlLotteryCommit, engine.ControlLotteryEntrants, engine.ControlLotteryBeacon, engine.ControlLotteryDraw:
+	case engine.ControlWaitlisted:
+		c.lotteryWaitlisted(ctl, o)
+		return
 	default:
 		return
 	}
@@ -127,11 +131,24 @@ func (c *chainAudit) lotteryDraw(ctl *engine.Control, bad func(string, ...any)) 
 	order := engine.DrawOrder(l.entrants, ctl.Digest, ctl.Data)
 	quota := s.shard.Spec().Quota
 	k := min(uint64(len(order)), quota-min(ctl.AfterWins, quota))
-	l.winners, l.first = order[:k], ctl.AfterWins+1
+	l.winners, l.first, l.rest = order[:k], ctl.AfterWins+1, order[k:]
 	l.row.Drawn, l.row.Seed, l.row.Beacon = true, hexHash(ctl.Digest), hex.EncodeToString(ctl.Data)
 	l.row.Entrants, l.row.Winners, l.row.DrawUnixNano, l.row.FirstWinnerSeq = uint64(len(l.entrants)), k, ctl.TimeUnixNano, l.first
 	l.row.BeaconMissing = l.row.Promise != "" && len(ctl.Data) == 0
 	l.entrants, l.seen = nil, nil
+}
+
+// lotteryWaitlisted checks a waitlist place against the draw: the places
+// 1..len(rest) can only have been made by the draw (first-come joins come
+// after them), so place p must be the order's k+p-th entrant.
+func (c *chainAudit) lotteryWaitlisted(ctl *engine.Control, o Offense) {
+	l := c.sku.lot
+	if l == nil || !l.row.Drawn || ctl.Num == 0 || ctl.Num > uint64(len(l.rest)) {
+		return
+	}
+	if want := l.rest[ctl.Num-1]; ctl.UID != want {
+		c.offend(CheckLottery, withReason(o, fmt.Sprintf("control %d: the draw gives waitlist place %d to uid %d; the record has uid %d", ctl.Seq, ctl.Num, want, ctl.UID)))
+	}
 }
 
 // lotteryWin checks a win against the lottery: none inside the window, and

@@ -42,6 +42,7 @@ lottery_beacon = "test beacon round 1"
   [[activity.item]]
   sku = "a"
   stock = 20
+  waitlist = 2
   [[activity.item]]
   sku = "b"
   stock = 50
@@ -188,10 +189,13 @@ func TestLotterySale(t *testing.T) {
 				t.Errorf("%s uid %d answered %s at %v, before the window closed at %v", sku, a.uid, a.result, a.at, closeAt)
 			}
 			rank := slices.Index(winners, a.uid)
+			place := slices.Index(order, a.uid) - len(winners) + 1 // waitlist place, for sku a (waitlist 2)
 			switch {
 			case rank >= 0 && (a.result != "won" || a.seq != uint64(rank+1)):
 				t.Errorf("%s uid %d ranks %d: got %s seq %d", sku, a.uid, rank+1, a.result, a.seq)
-			case rank < 0 && a.result != "sold_out":
+			case rank < 0 && sku == "a" && place <= 2 && a.result != "waitlisted":
+				t.Errorf("%s uid %d has waitlist place %d: got %s", sku, a.uid, place, a.result)
+			case rank < 0 && (sku != "a" || place > 2) && a.result != "sold_out":
 				t.Errorf("%s uid %d lost the draw: got %s", sku, a.uid, a.result)
 			}
 		}
@@ -199,8 +203,8 @@ func TestLotterySale(t *testing.T) {
 		if res.Status != 200 || !strings.Contains(string(res.Body), `"seq":1`) {
 			t.Errorf("%s: /result of the first winner: %d %s", sku, res.Status, res.Body)
 		}
-		if len(order) > len(winners) {
-			res, _ = httpget.Get(r.addr, fmt.Sprintf("/result?sku=%s&uid=%d", sku, order[len(winners)]), 5*time.Second)
+		if len(order) > len(winners)+2 {
+			res, _ = httpget.Get(r.addr, fmt.Sprintf("/result?sku=%s&uid=%d", sku, order[len(winners)+2]), 5*time.Second)
 			if res.Status != 404 {
 				t.Errorf("%s: /result of a loser: %d %s", sku, res.Status, res.Body)
 			}
