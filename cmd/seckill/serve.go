@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"seckill/internal/app/server"
 	"seckill/internal/cluster"
 	"seckill/internal/config"
 )
@@ -44,7 +43,7 @@ func serve(args []string) error {
 	} else if *configPath == "" {
 		logger.Info("no -config given: running the embedded demo config", "data_dir", cfg.Server.DataDir)
 	}
-	srv, err := server.Open(cfg, logger)
+	srv, err := openServer(cfg, logger)
 	if err != nil {
 		return err
 	}
