@@ -126,7 +126,10 @@ type Activity struct {
 	DeliveryHint     string `toml:"delivery_hint"`
 	AdmitPerSec      int    `toml:"admit_per_sec"` // tier 1, per SKU; 0 = no limit
 	Queue            int    `toml:"queue"`         // tier 2, per SKU inbox bound
-	Items            []Item `toml:"item"`
+	// PayWithin is how long a winner has to pay in the mall; after it the
+	// mall may report the qualification lapsed (POST /admin/qualification).
+	PayWithin time.Duration `toml:"pay_within"`
+	Items     []Item        `toml:"item"`
 
 	// The fair opening (lottery.go): a lottery window from the start.
 	OpeningLottery     time.Duration `toml:"opening_lottery"`      // 0 = off

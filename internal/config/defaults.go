@@ -95,6 +95,13 @@ const (
 	// DefaultFailText is shown when a buyer does not win, so it must be true
 	// in every losing case.
 	DefaultFailText = "Sorry, sold out"
+	// DefaultPayWithin is the SPEC's example: an hour is long enough to pay
+	// from a phone and short enough that a lapsed unit still reaches the
+	// waitlist on the sale's day.
+	DefaultPayWithin = time.Hour
+	// MaxPayWithin bounds it at a month: a qualification held longer than
+	// that is no longer a flash sale's, and a typo ("720000h") is caught.
+	MaxPayWithin = 30 * 24 * time.Hour
 )
 
 // EnsureDefaults fills every zero or empty field that has a default. A field
@@ -145,6 +152,7 @@ func (c *Config) EnsureDefaults() {
 		setString(&a.Limit, DefaultLimit)
 		setInt(&a.Queue, DefaultQueue)
 		setString(&a.FailText, DefaultFailText)
+		setDuration(&a.PayWithin, DefaultPayWithin)
 		if a.OpeningLottery > 0 {
 			setInt(&a.LotteryMaxEntrants, DefaultLotteryMaxEntrants)
 		}

@@ -73,6 +73,11 @@ func (a *Activity) validateLottery(l *problemList, field string) {
 	if !a.StartTime.IsZero() && !a.EndTime.IsZero() && a.OpeningLottery >= a.EndTime.Sub(a.StartTime) {
 		l.add(field+".opening_lottery", "%v is not shorter than the round (%v from start to end)", a.OpeningLottery, a.EndTime.Sub(a.StartTime))
 	}
+	// A window longer than pay_within would let the first winners' time to
+	// pay run out before the last entrants hear they won.
+	if a.PayWithin > 0 && a.OpeningLottery > a.PayWithin {
+		l.add(field+".opening_lottery", "%v is longer than pay_within (%v)", a.OpeningLottery, a.PayWithin)
+	}
 	if len(a.LotteryBeacon) > MaxLotteryBeaconName {
 		l.add(field+".lottery_beacon", "is %d bytes; at most %d", len(a.LotteryBeacon), MaxLotteryBeaconName)
 	}

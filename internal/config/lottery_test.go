@@ -52,6 +52,8 @@ func TestLotteryConfig(t *testing.T) {
 		{"seed of 31 bytes", strings.Repeat("x", 31), lotteryActivity, []string{"activity[0].lottery_seed_file"}},
 		{"seed of 33 bytes", strings.Repeat("x", 33), lotteryActivity, []string{"activity[0].lottery_seed_file"}},
 		{"window as long as the round", string(seed), strings.Replace(lotteryActivity, `"500ms"`, `"2h"`, 1), []string{"activity[0].opening_lottery"}},
+		{"window longer than pay_within", string(seed), strings.Replace(lotteryActivity, `opening_lottery = "500ms"`, "opening_lottery = \"90s\"\npay_within = \"1m\"", 1), []string{"activity[0].opening_lottery"}},
+		{"pay_within beyond a month", string(seed), strings.Replace(lotteryActivity, "opening_lottery", "pay_within = \"721h\"\nopening_lottery", 1), []string{"activity[0].pay_within"}},
 		{"negative window", string(seed), strings.Replace(lotteryActivity, `"500ms"`, `"-1s"`, 1), []string{"activity[0].opening_lottery"}},
 		{"release rate below the quota", string(seed), strings.Replace(lotteryActivity, "release_per_sec = 10", "release_per_sec = 9", 1), []string{"activity[0].item[0].release_per_sec"}},
 		{"lottery fields without a lottery", string(seed), strings.Replace(lotteryActivity, `"500ms"`, `"0s"`, 1), []string{"activity[0].lottery_beacon", "activity[0].lottery_seed_file"}},

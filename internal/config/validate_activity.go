@@ -51,6 +51,9 @@ func (a *Activity) validate(l *problemList, field string, haveCaptchaSecret bool
 	if a.Queue < 1 || a.Queue > MaxQueue {
 		l.add(field+".queue", "%d is outside [1, %d]", a.Queue, MaxQueue)
 	}
+	if a.PayWithin < 0 || a.PayWithin > MaxPayWithin {
+		l.add(field+".pay_within", "%v is outside (0, %v]", a.PayWithin, MaxPayWithin)
+	}
 	if a.AdmitPerSec < 0 {
 		l.add(field+".admit_per_sec", "must be >= 0 (0 = no limit)")
 	}
