@@ -43,6 +43,15 @@ func (c *Config) ParseActivity(data []byte, now time.Time) (*Activity, error) {
 	frag.resolve(c.BaseDir, now)
 	frag.EnsureDefaults()
 	added := &frag.Activities[0]
+	// A fair opening's seed commitment must be published (on /stock and in
+	// the log) before the window opens, and the engine records it once, at
+	// start, for the file's rounds; a round added while serving would sell
+	// first come, first served without it. Refused until the commitment is
+	// recorded on the add path too.
+	if added.OpeningLottery != 0 {
+		frag.resolveProblems = append(frag.resolveProblems, Problem{"activity[0].opening_lottery",
+			"a round with a fair opening cannot be added while serving: its seed commitment is recorded at start; put it in the configuration file and restart"})
+	}
 	if clashes := c.clashes(added); len(clashes) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrConflict, clashes)
 	}

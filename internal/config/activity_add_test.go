@@ -35,6 +35,7 @@ func TestParseActivity(t *testing.T) {
 		{"another table", "[server]\nlisten = \":1\"\n" + round("a2", "now", "s9", ""), false, []string{"server"}},
 		{"two activities", round("a2", "now", "s9", "") + round("a3", "now", "s8", ""), false, []string{"activity"}},
 		{"none", "", false, []string{"activity"}},
+		{"a fair opening", round("a2", "2021-01-12T14:00:00Z", "s9", "opening_lottery = \"500ms\"\n"), false, []string{"activity.opening_lottery"}},
 		{"the running id", round("a1", "2021-01-12T20:00:00Z", "s9", ""), true, []string{"activity.id"}},
 		{"a sku on sale then", round("a2", "2021-01-12T13:00:00Z", "s1", ""), true, []string{"activity.item[0].sku"}},
 	}
