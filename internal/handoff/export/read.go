@@ -31,6 +31,11 @@ type Record struct {
 	Prev           string `json:"prev"`
 	Hash           string `json:"hash"`
 	IdempotencyKey string `json:"idempotency_key"`
+	// State, PromotedFrom and Round are set on a promoted record only
+	// (AppendPromotedJSON); a win's record has none of them.
+	State        string `json:"state,omitempty"`
+	PromotedFrom uint64 `json:"promoted_from,omitempty"`
+	Round        uint64 `json:"round,omitempty"`
 }
 
 // Win converts r back to the engine's record, checking that every field is

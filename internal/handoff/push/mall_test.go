@@ -65,7 +65,15 @@ func (m *mall) setDown(down bool) {
 
 // winID names a win by its record's own fields, independently of the
 // sender's idempotency key.
-func winID(r *export.Record) string { return fmt.Sprintf("%s/%s/%d", r.Activity, r.SKU, r.Seq) }
+// winID names an order as the mall does: activity/sku/seq for a win, and
+// activity/sku/seq/rN for the Nth re-issue of a lapsed seq (a promoted record).
+func winID(r *export.Record) string {
+	id := fmt.Sprintf("%s/%s/%d", r.Activity, r.SKU, r.Seq)
+	if r.State == "promoted" {
+		id += fmt.Sprintf("/r%d", r.Round)
+	}
+	return id
+}
 
 func (m *mall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.Header.Get("Idempotency-Key") == "" {

@@ -48,14 +48,19 @@ func (p *Pusher) post(ctx context.Context, b *batch) error {
 		key = append(export.AppendIdempotencyKey(key[:0], &b.wins[i]), '\n')
 		h.Write(key)
 	}
-	body = append(body, ']')
-	p.body = body
+	p.body = append(body, ']')
+	return p.send(ctx, p.body, h.Sum(nil), len(b.wins))
+}
+
+// send POSTs one signed batch body of n records; keyHash (the SHA-256 of
+// the records' idempotency keys) names the batch in Idempotency-Key.
+func (p *Pusher) send(ctx context.Context, body, keyHash []byte, n int) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.opts.URL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", hex.EncodeToString(h.Sum(nil)[:16]))
+	req.Header.Set("Idempotency-Key", hex.EncodeToString(keyHash[:16]))
 	req.Header.Set("User-Agent", "seckill-push")
 	req.Header.Set(SignatureHeader, Signature(p.opts.Secret, time.Now().Unix(), body))
 	p.counters.Posts.Add(1)
@@ -70,6 +75,6 @@ func (p *Pusher) post(ctx context.Context, b *batch) error {
 		p.counters.Failures.Add(1)
 		return fmt.Errorf("%w: %s", ErrStatus, resp.Status)
 	}
-	p.counters.Delivered.Add(uint64(len(b.wins)))
+	p.counters.Delivered.Add(uint64(n))
 	return nil
 }

@@ -114,7 +114,10 @@ type Pusher struct {
 	// at most one store scan.
 	mu    sync.Mutex
 	marks map[chainKey]mark
-	gen   uint64 // bumped by Requeue: a batch read before it settles nothing
+	// promoted is each SKU's promoted-record watermark (promotions.go).
+	promoted      map[chainKey]uint64
+	promotedFails uint32 // failed POSTs of promoted records in a row; the loop's alone
+	gen           uint64 // bumped by Requeue: a batch read before it settles nothing
 
 	running atomic.Bool
 	cancel  context.CancelFunc
@@ -145,11 +148,15 @@ func New(log *wal.Log, opts Options) (*Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
+	promoted, err := loadPromoted(log)
+	if err != nil {
+		return nil, err
+	}
 	client, err := newClient(&opts)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pusher{log: log, opts: opts, client: client, logger: opts.Logger, marks: marks, wake: make(chan struct{}, 1)}
+	p := &Pusher{log: log, opts: opts, client: client, logger: opts.Logger, marks: marks, promoted: promoted, wake: make(chan struct{}, 1)}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
@@ -232,6 +239,17 @@ func (p *Pusher) loop(ctx context.Context, drain bool) error {
 			continue
 		}
 		if len(b.wins) == 0 {
+			sent, err := p.pushPromoted(ctx, drain)
+			switch {
+			case err != nil && drain:
+				return err
+			case err != nil:
+				p.logger.Error("push: delivering promoted records failed", "err", err)
+				sleep(ctx, idlePoll)
+				continue
+			case sent:
+				continue
+			}
 			if drain {
 				return nil
 			}

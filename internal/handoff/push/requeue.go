@@ -66,12 +66,13 @@ func (p *Pusher) Requeue(scope string) (uint64, error) {
 	if scope == ScopeFailed {
 		return move(failedPrefix, true)
 	}
-	for _, prefix := range []string{failedPrefix, queuedPrefix, markPrefix} {
+	for _, prefix := range []string{failedPrefix, queuedPrefix, markPrefix, promotedPrefix} {
 		if _, err := move(prefix, false); err != nil {
 			return 0, err
 		}
 	}
 	clear(p.marks)
+	clear(p.promoted)
 	var n uint64
 	err := p.log.ScanWinsAfter(func(head *engine.Win) (uint64, error) {
 		n += head.Seq

@@ -14,6 +14,7 @@ type store interface {
 	ScanMeta(prefix string, fn func(key string, value []byte) error) error
 	GetWin(activity, sku string, seq uint64, w *engine.Win) (bool, error)
 	ScanWinsAfter(head func(last *engine.Win) (after uint64, err error), fn func(w *engine.Win) error) error
+	ScanControls(fn func(r *wal.ControlRecord) error) error
 	ApplyMeta(ops []wal.MetaOp) error
 	Failure() error
 }
