@@ -86,6 +86,10 @@ func TestEndNow(t *testing.T) {
 
 func TestBlocklistControl(t *testing.T) {
 	s := NewShard(testSpec(), NewTicketSigner([]byte("k")), nil, nil)
+	none := SetBlocklist(NewBlocklist(nil, nil))
+	if v := s.Control(&none); v != ControlUnchanged {
+		t.Fatalf("empty list on a shard without one: %v", v)
+	}
 	addr := netip.MustParseAddr("10.0.0.7")
 	b := NewBlocklist([]uint64{5}, []netip.Addr{addr})
 	c := SetBlocklist(b)

@@ -118,7 +118,9 @@ func (s *Shard) unchangedBy(c *Control) bool {
 	case ControlEndNow:
 		return s.ended
 	case ControlBlocklist:
-		return c.Digest == s.blockDigest
+		// An empty list changes nothing on a shard that never had one:
+		// a store gets no blocklist records until somebody is blocked.
+		return c.Digest == s.blockDigest || (s.blocked == nil && c.Num == 0)
 	}
 	return false
 }

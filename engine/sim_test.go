@@ -135,7 +135,7 @@ func (m *model) control(i int, c *Control) ControlVerdict {
 		}
 		m.ended[i] = true
 	case ControlBlocklist:
-		if m.blocked[i] != nil && m.blocked[i].Digest() == c.Digest {
+		if (m.blocked[i] == nil && c.Num == 0) || (m.blocked[i] != nil && m.blocked[i].Digest() == c.Digest) {
 			return ControlUnchanged
 		}
 		m.blocked[i] = c.Blocklist

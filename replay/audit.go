@@ -99,6 +99,7 @@ func Audit(log AuditStore, opts Options) (*Report, error) {
 		controls:     map[skuKey][]wal.ControlRecord{},
 		rows:         map[skuKey]*SKURow{},
 		lists:        map[[32]byte]*listEntry{},
+		blocklists:   map[[32]byte]*blockEntry{},
 	}
 	for i := range a.checks {
 		a.checks[i].max = opts.MaxListed
@@ -158,6 +159,7 @@ type auditor struct {
 	controls     map[skuKey][]wal.ControlRecord // every control record, by SKU, in seq order
 	rows         map[skuKey]*SKURow
 	lists        map[[32]byte]*listEntry // reservation lists the control records name
+	blocklists   map[[32]byte]*blockEntry
 
 	trunc []Truncation
 }
@@ -268,10 +270,12 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 		Checks:  []Check{},
 		Digests: []Digest{},
 		Configs: []ConfigNote{},
+		Changes: []Change{},
 	}
 	for _, c := range chains {
 		rep.Records += c.records
 		rep.ControlRecords += c.controlRecords
+		rep.Changes = append(rep.Changes, c.changes...)
 		for i := range a.checks {
 			a.checks[i].merge(&c.checks[i])
 		}
@@ -317,8 +321,11 @@ func (a *auditor) finish(chains []*chainAudit) *Report {
 			}
 		}
 	}
+	slices.SortStableFunc(rep.Changes, func(x, y Change) int {
+		return cmp.Or(cmp.Compare(x.Activity, y.Activity), cmp.Compare(x.SKU, y.SKU), cmp.Compare(x.Seq, y.Seq))
+	})
 	for _, r := range a.rows {
-		if c := a.acts[r.Activity].latestWith(r.SKU); c != nil {
+		if c := a.acts[r.Activity].latestWith(r.SKU); c != nil && !r.stockSet {
 			it := c.Item(r.SKU)
 			r.Stock, r.Quota = it.Stock, it.Quota
 		}

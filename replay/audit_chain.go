@@ -36,6 +36,8 @@ type chainAudit struct {
 	limit []limitWin
 	// resvQ holds the winners to look up in reservation lists.
 	resvQ []resvQuery
+	// changes lists the chain's control records for the report.
+	changes []Change
 }
 
 // skuState is the audit state of a chain's SKU.
@@ -62,6 +64,12 @@ type skuState struct {
 	pausedBy uint64
 	// lot is the SKU's fair opening as its records go (audit_lottery.go).
 	lot *lotteryAudit
+	// ... and of the newer kinds (audit_control_kinds.go): the records
+	// that set the stock, ended the round, put the blocklist in force.
+	stockCtl  uint64
+	endedBy   uint64
+	blockList *blockEntry
+	blockCtl  uint64
 
 	lastSeq  uint64 // key seq of the last record that decoded
 	lastHash [32]byte
@@ -229,7 +237,7 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 		c.offend(CheckTickets, withReason(o, "ticket does not verify"))
 	}
 	if f&engine.FaultQuota != 0 {
-		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond every quota recorded for the sku (%d)", pos, s.shard.Spec().Quota)))
+		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond the quota the sku had (%d)", pos, s.shard.Quota())))
 	}
 	if f&engine.FaultDuplicate != 0 {
 		first := s.shard.Step(&engine.Attempt{Kind: engine.Lookup, UID: w.UID})
@@ -238,13 +246,15 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 }
 
 // inForce checks a win against what the control records before it put in
-// force (pause, reservation list) and the config record in force at its
-// time (window, quota, release rate, limit).
+// force (pause, reservation list, end, blocklist, stock) and the config
+// record in force at its time (window, quota unless a record set the
+// stock, release rate, limit).
 func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 	s := c.sku
 	if s.shard.Paused() {
 		c.offend(CheckPaused, withReason(o, fmt.Sprintf("won while paused by control %d", s.pausedBy)))
 	}
+	quotaSet := c.inForceKinds(w, pos, o)
 	t := w.TimeUnixNano
 	n := s.counts.add(t)
 	act := s.act
@@ -265,7 +275,7 @@ func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 	} else if t >= cfg.EndUnixNano {
 		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, at or after the end %s", fmtTime(t), fmtTime(cfg.EndUnixNano))))
 	}
-	if it.Quota < 0 || pos > uint64(it.Quota) {
+	if !quotaSet && (it.Quota < 0 || pos > uint64(it.Quota)) {
 		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond the quota %d in force (record %d)", pos, it.Quota, cfg.Seq)))
 	}
 	if it.ReleasePerSec > 0 && n > uint64(it.ReleasePerSec) {

@@ -19,7 +19,7 @@ type listEntry struct {
 }
 
 // loadControls reads every control record and control head marker, then
-// loads each reservation list the records name, once. It runs before any
+// loads each reservation list and blocklist the records name, once. It runs before any
 // chain is read, so no read of the store ever happens inside a scan.
 func (a *auditor) loadControls() error {
 	err := a.log.ScanControls(func(r *wal.ControlRecord) error {
@@ -48,8 +48,13 @@ func (a *auditor) loadControls() error {
 	}
 	for _, rs := range a.controls {
 		for i := range rs {
-			if c := &rs[i].Control; rs[i].Err == nil && c.Kind == engine.ControlReservations {
+			c := &rs[i].Control
+			switch {
+			case rs[i].Err != nil:
+			case c.Kind == engine.ControlReservations:
 				a.loadList(c.Digest)
+			case c.Kind == engine.ControlBlocklist:
+				a.loadBlocklist(c.Digest)
 			}
 		}
 	}
@@ -147,7 +152,8 @@ func (c *chainAudit) controlsBefore(pos uint64) {
 
 // control audits one control record at its place in the chain: it must
 // continue the control strand where the win strand is, be of a known kind,
-// and name a reservation list the store holds. It is then put in force
+// and name a list the store holds. It is listed in the report's changes
+// and then put in force
 // whatever its faults, so the wins after it are judged as the live shard
 // judged them.
 func (c *chainAudit) control(r *wal.ControlRecord) {
@@ -178,11 +184,14 @@ func (c *chainAudit) control(r *wal.ControlRecord) {
 		}
 	case engine.ControlPause:
 		s.pausedBy = ctl.Seq
+	default:
+		c.controlKind(&ctl)
 	}
 	if err := s.shard.CheckEconomics(&ctl); err != nil {
 		c.offend(CheckEconomics, withReason(o, fmt.Sprintf("%s: %v", what, err)))
 	}
 	c.lotteryControl(&ctl, o)
+	c.changes = append(c.changes, changeOf(&ctl))
 	s.shard.AdoptControl(&ctl)
 	s.lastCtlSeq, s.lastCtlHash = ctl.Seq, ctl.Hash
 }

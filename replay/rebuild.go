@@ -33,9 +33,9 @@ type Summary struct {
 // Rebuild gives every shard back the state the live sale had: it applies
 // each stored win and control record to the shard shardOf names, in the
 // order the shard decided them — a control record right after the win it
-// names (Control.AfterWins), before the next one. Reservation lists named by
-// control records are loaded by digest (package auditlog) before the wins
-// are read, never during a scan of the store. A record that does not fit
+// names (Control.AfterWins), before the next one. Reservation lists and
+// blocklists named by control records are loaded by digest (package
+// auditlog) before the wins are read, never during a scan of the store. A record that does not fit
 // its shard (a broken chain, a ticket that does not verify, a uid twice,
 // more wins than the quota, a control out of place or without its list)
 // stops the rebuild with the engine's error: a store that does not make
@@ -131,7 +131,7 @@ func applyUntouched(controls map[skuKey]*pendingControls, shardOf func(activity,
 }
 
 // loadControls reads every control record, by SKU, and loads the
-// reservation lists they name, each once. A record that does not decode is
+// reservation lists and blocklists they name, each once. A record that does not decode is
 // an error: recovery never guesses.
 func loadControls(log Store) (map[skuKey]*pendingControls, error) {
 	out := map[skuKey]*pendingControls{}
@@ -152,9 +152,22 @@ func loadControls(log Store) (map[skuKey]*pendingControls, error) {
 		return nil, err
 	}
 	lists := map[[32]byte]engine.Reservations{}
+	blocklists := map[[32]byte]*engine.Blocklist{}
 	for _, p := range out {
 		for i := range p.list {
 			c := &p.list[i]
+			if c.Kind == engine.ControlBlocklist {
+				b, ok := blocklists[c.Digest]
+				if !ok {
+					var err error
+					if b, err = auditlog.LoadBlocklist(log, hex.EncodeToString(c.Digest[:])); err != nil {
+						return nil, fmt.Errorf("%s/%s control %d: %w", c.Activity, c.SKU, c.Seq, err)
+					}
+					blocklists[c.Digest] = b
+				}
+				c.Blocklist = b
+				continue
+			}
 			if c.Kind != engine.ControlReservations {
 				continue
 			}

@@ -19,11 +19,15 @@ type Report struct {
 	Configs        []ConfigNote `json:"configs"`
 	// ControlRecords counts every control record read, good or bad.
 	ControlRecords uint64 `json:"control_records"`
+	// Changes lists every control record that decoded: each change to a
+	// sale (pause, resume, lists, stock, end, blocklist), where it was
+	// decided and by whom.
+	Changes []Change `json:"changes"`
 }
 
-// SKURow sums up one (activity, SKU). Stock and quota are those of the
-// latest config record naming the SKU; times are Unix nanoseconds, 0 when
-// there is no win.
+// SKURow sums up one (activity, SKU). Stock and quota are those of the SKU's
+// last set-stock control record, or else of the latest config record naming
+// the SKU; times are Unix nanoseconds, 0 when there is no win.
 type SKURow struct {
 	Activity         string `json:"activity"`
 	SKU              string `json:"sku"`
@@ -37,6 +41,8 @@ type SKURow struct {
 	Controls         uint64 `json:"controls"`   // control records of the SKU
 	// Lottery is the SKU's fair opening, re-derived (nil when none).
 	Lottery *LotteryRow `json:"lottery,omitempty"`
+
+	stockSet bool // Stock and Quota come from a set-stock record
 }
 
 // Check is one invariant and the records that break it. At most
@@ -107,6 +113,7 @@ const (
 	CheckWindow
 	CheckReleaseRate
 	CheckPaused
+	CheckBlocked
 	CheckTickets
 	CheckChain
 	CheckDigest
@@ -124,6 +131,7 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckWindow:      {"window", "every win inside its activity's window"},
 	CheckReleaseRate: {"release_rate", "release_per_sec never exceeded"},
 	CheckPaused:      {"paused", "no win while its SKU was paused"},
+	CheckBlocked:     {"blocked", "no win for a uid or client address on the blocklist in force"},
 	CheckTickets:     {"tickets", "every ticket verifies"},
 	CheckChain:       {"chain", "every record decodes and the hash chains, wins and controls, are intact"},
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},

@@ -1,6 +1,7 @@
 // Package admin is the operator's HTTP API (net/http on admin_listen, which
 // should stay on a private address): inspect the sale, pause and resume SKUs,
-// replace an activity's reservation set and the blocklist while serving.
+// set a SKU's stock, end a round, replace an activity's reservation set and
+// the blocklist while serving.
 // The server builds it with Handler once its listener is bound; every path
 // is behind the token (guard.go) and every action is logged (actionlog.go).
 // docs/ADMIN.md is the operator's reference.
@@ -8,6 +9,8 @@
 //	GET  /admin/stats                          every SKU's state, remaining and quota
 //	POST /admin/pause?activity=ID[&sku=SKU]    stop selling (answers unavailable)
 //	POST /admin/resume?activity=ID[&sku=SKU]
+//	POST /admin/stock?activity=ID&sku=SKU&stock=N  set the stock (never below the qualifications issued)
+//	POST /admin/end?activity=ID                end the round now (buys answer ended)
 //	PUT  /admin/reservations?activity=ID       body: one decimal uid per line
 //	POST /admin/qualification?activity=ID&sku=SKU&seq=N&state=paid|lapsed[&uid=U]  the mall's report of a qualification's fate (qualification.go)
 //	GET  /admin/blocklist                      the blocklist in force, as PUT takes it
@@ -44,17 +47,22 @@ const maxBodyBytes = 10_000_000 * 21
 
 // Engine is what the admin API operates on.
 //
-// SetPaused and SetReservations change a running sale through its shards:
+// SetPaused, SetReservations, SetStock, EndNow and SetBlocklist change a
+// running sale through its shards:
 // each SKU's shard decides the change in sequence with its attempts and
 // writes a control record to the log (engine.Control), and they return only
 // once every record is durable — so a 200 means the change is in the log,
 // in force, and survives a restart. Errors wrap ErrNotFound (nothing to
-// change) or ErrUnavailable (some shard could not make it; ControlOutcome
+// change), ErrRefused (the change is not valid: a stock below what was
+// sold) or ErrUnavailable (some shard could not make it; ControlOutcome
 // says how many did).
 type Engine interface {
 	Gate() *gate.Gate
 	SetPaused(ctx context.Context, activity, sku string, paused bool) (ControlOutcome, error)
 	SetReservations(ctx context.Context, activity string, set *uidset.Set) (ControlOutcome, error)
+	SetStock(ctx context.Context, activity, sku string, stock uint64) (ControlOutcome, error)
+	EndNow(ctx context.Context, activity string) (ControlOutcome, error)
+	SetBlocklist(ctx context.Context, uids []uint64, addrs []netip.Addr) (ControlOutcome, error)
 }
 
 // ControlOutcome is what a control change did across the SKUs it went to.
@@ -66,7 +74,11 @@ type ControlOutcome struct {
 
 // Errors an Engine's control changes wrap.
 var (
-	ErrNotFound    = errors.New("admin: no such activity or sku")
+	ErrNotFound = errors.New("admin: no such activity or sku")
+	// ErrRefused wraps a change the shard refuses with a reason: a stock
+	// below what was sold, a qualification report that does not fit the
+	// seq (paid then lapsed, a seq never issued, another holder).
+	ErrRefused     = errors.New("admin: change refused")
 	ErrUnavailable = errors.New("admin: change not made")
 )
 
@@ -113,6 +125,8 @@ func Handler(e Engine, o Options) http.Handler {
 	mux.HandleFunc("POST /admin/resume", params(e, "activity sku?", func(w http.ResponseWriter, r *http.Request) { setPaused(w, r, e, false) }))
 	mux.HandleFunc("PUT /admin/reservations", params(e, "activity", func(w http.ResponseWriter, r *http.Request) { putReservations(w, r, e) }))
 	mux.HandleFunc("POST /admin/qualification", params(e, "activity sku seq state uid?", func(w http.ResponseWriter, r *http.Request) { reportQualification(w, r, e) }))
+	mux.HandleFunc("POST /admin/stock", params(e, "activity sku stock", func(w http.ResponseWriter, r *http.Request) { setStock(w, r, e) }))
+	mux.HandleFunc("POST /admin/end", params(e, "activity", func(w http.ResponseWriter, r *http.Request) { endNow(w, r, e) }))
 	mux.HandleFunc("GET /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { getBlocklist(w, e) }))
 	mux.HandleFunc("PUT /admin/blocklist", params(e, "", func(w http.ResponseWriter, r *http.Request) { putBlocklist(w, r, e) }))
 	debugRoutes(mux)
@@ -126,7 +140,7 @@ func Handler(e Engine, o Options) http.Handler {
 		mux.HandleFunc("GET /{$}", index)
 	}
 	sum := sha256.Sum256(o.Token)
-	g := &guard{tokenSum: sum, session: newSessionKey(o.Token), hosts: newHostSet(o.Addr, o.Hosts), now: o.now, next: mux}
+	g := &guard{tokenSum: sum, session: newSessionKey(o.Token), hosts: newHostSet(o.Addr, o.Hosts), now: o.now, next: jsonMux{mux}}
 	return actionLog{log: o.Log, next: g}
 }
 
@@ -151,7 +165,7 @@ func stats(w http.ResponseWriter, e Engine) {
 			Activity:  r.Activity,
 			SKU:       r.SKU,
 			State:     r.State(now),
-			Quota:     r.Quota,
+			Quota:     r.Loop.Public().Quota(),
 			Remaining: r.Loop.Public().Remaining(),
 		})
 	}
@@ -188,12 +202,16 @@ func putReservations(w http.ResponseWriter, r *http.Request, e Engine) {
 }
 
 // controlError answers a control change that was not made everywhere: 404
-// when there was nothing to change, 503 when some shard could not make it
+// when there was nothing to change, 400 when the change is not valid (its
+// error says why; nothing changed), 503 when some shard could not make it
 // (the change may have been made on the others; repeating it is safe).
 func controlError(w http.ResponseWriter, out ControlOutcome, err error) {
 	status := http.StatusServiceUnavailable
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		status = http.StatusNotFound
+	case errors.Is(err, ErrRefused):
+		status = http.StatusBadRequest
 	}
 	writeJSON(w, status, map[string]any{"error": err.Error(), "skus": out.SKUs, "applied": out.Applied, "unchanged": out.Unchanged})
 }
@@ -201,13 +219,6 @@ func controlError(w http.ResponseWriter, out ControlOutcome, err error) {
 type blocklistBody struct {
 	UIDs  []uint64 `json:"uids"`
 	Addrs []string `json:"addrs"`
-}
-
-// BlocklistKeeper is what an engine that keeps the blocklist in its store
-// adds to Engine: SetBlocklist stores the list durably before it is in
-// force, so a 200 means it survives a restart.
-type BlocklistKeeper interface {
-	SetBlocklist(uids []uint64, addrs []netip.Addr) error
 }
 
 func getBlocklist(w http.ResponseWriter, e Engine) {
@@ -240,15 +251,14 @@ func putBlocklist(w http.ResponseWriter, r *http.Request, e Engine) {
 		}
 		addrs = append(addrs, a)
 	}
-	if k, ok := e.(BlocklistKeeper); ok {
-		if err := k.SetBlocklist(body.UIDs, addrs); err != nil {
-			errorf(w, http.StatusInternalServerError, "blocklist not changed: %v", err)
-			return
-		}
-	} else {
-		e.Gate().SetBlocklist(body.UIDs, addrs)
+	ctx, cancel := context.WithTimeout(r.Context(), controlTimeout)
+	defer cancel()
+	out, err := e.SetBlocklist(ctx, body.UIDs, addrs)
+	if err != nil {
+		controlError(w, out, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"uids": len(body.UIDs), "addrs": len(addrs)})
+	writeJSON(w, http.StatusOK, map[string]any{"uids": len(body.UIDs), "addrs": len(addrs), "skus": out.SKUs, "applied": out.Applied, "unchanged": out.Unchanged})
 }
 
 // errorf answers a JSON error {"error": "..."}.

@@ -41,10 +41,6 @@ type Promotion struct {
 	Ticket string `json:"ticket"`
 }
 
-// ErrRefused wraps a report that does not fit the seq (paid then lapsed, a
-// seq never issued, another holder).
-var ErrRefused = errors.New("admin: report refused")
-
 // Qualification states a report may give.
 const (
 	StatePaid   = "paid"

@@ -80,7 +80,7 @@ func (src *Source) Take(now time.Time) *Sample {
 		rs := &s.Routes[i]
 		rs.Route = r
 		rs.State = r.State(nowNano)
-		rs.Quota = r.Quota
+		rs.Quota = r.Loop.Public().Quota()
 		rs.Remaining = r.Loop.Public().Remaining()
 		rs.Queue = r.Loop.QueueLen()
 		for _, res := range meter.AllResults {

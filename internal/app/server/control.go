@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,14 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 	if len(loops) == 0 {
 		return admin.ControlOutcome{}, fmt.Errorf("%w: no sku matches activity %q sku %q", admin.ErrNotFound, activity, sku)
 	}
+	return s.controlLoops(ctx, loops, activity, change)
+}
+
+// controlLoops hands change to each of loops and waits for each durable
+// answer (see control); scope names them in the log. A shard that refuses
+// the change (engine.Shard.Refusal) makes the error wrap admin.ErrRefused
+// with its reason, unless another could not make it at all.
+func (s *Server) controlLoops(ctx context.Context, loops []*shardloop.Loop, scope string, change engine.Control) (admin.ControlOutcome, error) {
 	results := make([]shardloop.ControlResult, len(loops))
 	errs := make([]error, len(loops))
 	var wg sync.WaitGroup
@@ -67,31 +76,32 @@ func (s *Server) control(ctx context.Context, activity, sku string, change engin
 	}
 	wg.Wait()
 	out := admin.ControlOutcome{SKUs: len(loops)}
-	var failed []string
-	refused := 0
+	var failed, refused []string
 	for i, r := range results {
 		switch {
 		case errs[i] != nil:
 			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, errs[i]))
-		case r.Verdict == engine.ControlRefused:
-			refused++
-			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, r.Verdict))
 		case r.Verdict == engine.ControlApplied:
 			out.Applied++
-			s.log.Info("control recorded", "activity", activity, "sku", r.Record.SKU, "kind", r.Record.Kind.String(), "seq", r.Record.Seq, "after_wins", r.Record.AfterWins)
+			s.log.Info("control recorded", "activity", r.Record.Activity, "sku", r.Record.SKU, "kind", r.Record.Kind.String(), "seq", r.Record.Seq, "after_wins", r.Record.AfterWins)
 		case r.Verdict == engine.ControlUnchanged:
 			out.Unchanged++
+		case r.Verdict == engine.ControlRefused:
+			refused = append(refused, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, r.Reason))
 		default:
 			failed = append(failed, fmt.Sprintf("%s: %v", loops[i].Spec().SKU, r.Verdict))
 		}
 	}
-	if len(failed) > 0 && refused == len(failed) {
+	if len(failed) > 0 {
+		return out, fmt.Errorf("%w: %s control on %d of %d skus of %s not made: %v", admin.ErrUnavailable, change.Kind, len(failed)+len(refused), len(loops), scope, append(failed, refused...))
+	}
+	if len(refused) > 0 && change.Kind != engine.ControlSetStock {
 		// The shards' state no longer allows it (a beacon after the
 		// lottery window closed).
-		return out, fmt.Errorf("%w: %s control on %d of %d skus refused: %v", admin.ErrConflict, change.Kind, len(failed), len(loops), failed)
+		return out, fmt.Errorf("%w: %s control on %d of %d skus refused: %v", admin.ErrConflict, change.Kind, len(refused), len(loops), refused)
 	}
-	if len(failed) > 0 {
-		return out, fmt.Errorf("%w: %s control on %d of %d skus not made: %v", admin.ErrUnavailable, change.Kind, len(failed), len(loops), failed)
+	if len(refused) > 0 {
+		return out, fmt.Errorf("%w: %s on %d of %d skus of %s: %s", admin.ErrRefused, change.Kind, len(refused), len(loops), scope, strings.Join(refused, "; "))
 	}
 	return out, nil
 }

@@ -126,7 +126,7 @@ func (s *Server) build() error {
 	}
 	s.log.Info("recovered", "wins", sum.Wins, "controls", sum.Controls, "shards", len(s.loops), "took", time.Since(start))
 	s.gate = gate.New(GateOptions(s.cfg), routes)
-	if err := s.restoreBlocklist(); err != nil {
+	if err := s.restoreBlocklist(shards); err != nil {
 		return err
 	}
 	return s.recordConfigs()

@@ -13,7 +13,7 @@ import (
 type RouteSpec struct {
 	Activity      string
 	SKU           string
-	Quota         int64 // units on sale, for the admin API
+	Quota         int64 // qualifications configured; Loop.Public().Quota() is the one in force
 	StartUnixNano int64
 	EndUnixNano   int64
 	AdmitPerSec   int  // tier 1: attempts admitted per second; 0 = no limit
@@ -72,7 +72,7 @@ func (r *Route) State(nowUnixNano int64) string {
 		return "paused"
 	case nowUnixNano < r.StartUnixNano:
 		return "not_started"
-	case nowUnixNano >= r.EndUnixNano:
+	case nowUnixNano >= r.EndUnixNano || pub.Ended():
 		return "ended"
 	case pub.SoldOut():
 		return "sold_out"
@@ -105,13 +105,14 @@ func (s *routeSet) with(added []*Route) *routeSet {
 
 // routeTable finds the route of a SKU. A SKU sold in several rounds has one
 // route per round, ordered by start; a request goes to the first round that
-// has not ended, or to the last one when all have.
+// has not ended (by its end time, or early by an end-now record), or to the
+// last one when all have.
 type routeTable map[string][]*Route
 
 func (t routeTable) find(sku []byte, nowUnixNano int64) *Route {
 	rs := t[string(sku)]
 	for _, r := range rs {
-		if nowUnixNano < r.EndUnixNano {
+		if nowUnixNano < r.EndUnixNano && !r.Loop.Public().Ended() {
 			return r
 		}
 	}

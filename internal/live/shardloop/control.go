@@ -110,7 +110,9 @@ func (l *Loop) stepControl(ct *ControlTask, now int64) {
 		l.controls = l.shard.TakeRecords(l.controls)
 		ct.follow = append(ct.follow, l.controls[n:]...)
 	case engine.ControlRefused:
-		ct.reason = l.shard.RefusalReason()
+		if ct.reason = l.shard.RefusalReason(); ct.reason == nil {
+			ct.reason = errors.New(l.shard.Refusal(&ct.change))
+		}
 	}
 }
 
@@ -124,6 +126,6 @@ func (l *Loop) answerControl(ct *ControlTask, committed bool) {
 	case res.Verdict == engine.ControlApplied:
 		res.Record, res.Follow = ct.change, ct.follow
 	}
-	ct.change.Set = nil // drop the reference to the list
+	ct.change.Set, ct.change.Blocklist = nil, nil // drop the references to the lists
 	ct.done <- res
 }

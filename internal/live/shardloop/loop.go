@@ -258,7 +258,7 @@ func (l *Loop) step() {
 		l.publish()
 	}
 	for i := range l.controls {
-		l.controls[i] = engine.Control{} // drop references to reservation lists
+		l.controls[i] = engine.Control{} // drop references to the lists
 	}
 	durable := l.shard.Durable()
 	for i := range l.batch {
@@ -287,6 +287,7 @@ func (l *Loop) step() {
 // once sold out a frozen view of the winners, stored before the flag that
 // tells the front end to read it.
 func (l *Loop) publish() {
+	l.pub.quota.Store(int64(l.shard.Quota()))
 	l.pub.remaining.Store(int64(l.shard.Remaining()))
 	if l.shard.Failed() {
 		// The batch that failed may hold control changes that are not
@@ -294,6 +295,7 @@ func (l *Loop) publish() {
 		return
 	}
 	l.pub.setFlag(flagPaused, l.shard.Paused())
+	l.pub.setFlag(flagEnded, l.shard.Ended())
 	if set, digest := l.shard.Reservations(); l.pub.resv.Load() == nil || digest != l.resvDigest {
 		box := &reservationsBox{set: set}
 		if l.shard.Spec().ReservationRequired {
@@ -308,7 +310,8 @@ func (l *Loop) publish() {
 		l.pub.frozen.Store(l.shard.Freeze())
 		l.pub.set(flagSoldOut)
 	case !l.shard.SoldOut() && l.pub.SoldOut():
-		// A lapsed unit is back on sale: attempts go to the shard again.
+		// A lapsed unit is back on sale, or a set-stock raised the
+		// quota: attempts go to the shard again.
 		l.pub.setFlag(flagSoldOut, false)
 		l.pub.frozen.Store(nil)
 	}

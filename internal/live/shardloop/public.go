@@ -12,6 +12,7 @@ import (
 type Public struct {
 	flags     atomic.Uint32
 	remaining atomic.Int64
+	quota     atomic.Int64
 	resv      atomic.Pointer[reservationsBox]
 	frozen    atomic.Pointer[engine.Frozen]
 	lottery   atomic.Pointer[LotteryPublic]
@@ -29,7 +30,16 @@ const (
 	flagSoldOut uint32 = 1 << iota
 	flagFailed
 	flagPaused
+	flagEnded
 )
+
+// Ended reports whether a control record ended the round early
+// (engine.ControlEndNow): from then on every buy answers ended.
+func (p *Public) Ended() bool { return p.flags.Load()&flagEnded != 0 }
+
+// Quota is the qualifications the shard may issue now: the configured
+// quota, or the one the last set-stock record gave.
+func (p *Public) Quota() int64 { return p.quota.Load() }
 
 // Paused reports whether a control record paused the shard.
 func (p *Public) Paused() bool { return p.flags.Load()&flagPaused != 0 }
