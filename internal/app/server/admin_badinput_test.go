@@ -19,6 +19,8 @@ import (
 // that a refused one changed nothing.
 type adminState struct {
 	Paused     map[string]bool
+	Ended      map[string]bool
+	Quota      map[string]int64
 	Remaining  map[string]int64
 	Reserved   map[string]int
 	Blocklist  string
@@ -28,10 +30,12 @@ type adminState struct {
 
 func snapshotAdmin(t *testing.T, s *Server, dir string) adminState {
 	t.Helper()
-	st := adminState{Paused: map[string]bool{}, Remaining: map[string]int64{}, Reserved: map[string]int{}}
+	st := adminState{Paused: map[string]bool{}, Ended: map[string]bool{}, Quota: map[string]int64{}, Remaining: map[string]int64{}, Reserved: map[string]int{}}
 	for _, r := range s.Gate().Routes() {
 		key := r.Activity + "/" + r.SKU
 		st.Paused[key] = r.Loop.Public().Paused()
+		st.Ended[key] = r.Loop.Public().Ended()
+		st.Quota[key] = r.Loop.Public().Quota()
 		st.Remaining[key] = r.Loop.Public().Remaining()
 		if set, ok := r.Loop.Public().Reservations().(*uidset.Set); ok {
 			st.Reserved[key] = set.Len()
@@ -54,8 +58,9 @@ func snapshotAdmin(t *testing.T, s *Server, dir string) adminState {
 // TestAdminRefusesBadRequests sends every admin route each kind of bad
 // request — no credentials, a wrong token, CSRF-shaped requests, a foreign
 // Origin, a rebinding Host, malformed parameters, an unknown activity or
-// SKU — and checks each gets its 4xx with a JSON error naming the problem
-// and that nothing in the engine changed.
+// SKU, a stock below what was sold — and checks each gets its 4xx with a
+// JSON error naming the problem and that nothing in the engine changed.
+// Unknown paths and wrong methods answer JSON errors too.
 func TestAdminRefusesBadRequests(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "reserved.txt"), []byte("1\n"), 0o644); err != nil {
@@ -98,8 +103,14 @@ end = "+1h"
   sku = "o1"
   stock = 10
 `, "ADMIN", adminAddr, 1)
-	srv, _, stop := startEngine(t, cfg, dir)
+	srv, addr, stop := startEngine(t, cfg, dir)
 	defer stop()
+	// Three units of o1 sold, so a stock below three is refused.
+	for uid := uint64(1); uid <= 3; uid++ {
+		if r, _, err := buyUntilFinal(addr, "o1", uid); err != nil || r.Result != "won" {
+			t.Fatalf("uid %d: %v %v", uid, r.Result, err)
+		}
+	}
 	token, err := adminclient.ReadToken(filepath.Join(dir, "data", "admin.token"))
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +199,27 @@ end = "+1h"
 			{name: "not a uid", body: "1\nnot-a-uid\n", header: auth(nil), want: 400, says: "not-a-uid"},
 			{name: "sku is not a parameter here", target: "/admin/reservations?activity=adm&sku=p1", header: auth(nil), want: 400, says: `unknown parameter "sku"`},
 		}},
+		{"POST", "/admin/stock?activity=open&sku=o1&stock=20", "", []badCase{
+			{name: "no activity", target: "/admin/stock?sku=o1&stock=5", header: auth(nil), want: 400, says: `"activity" is required`},
+			{name: "no sku", target: "/admin/stock?activity=open&stock=5", header: auth(nil), want: 400, says: `"sku" is required`},
+			{name: "no stock", target: "/admin/stock?activity=open&sku=o1", header: auth(nil), want: 400, says: `"stock" is required`},
+			{name: "misspelt parameter", target: "/admin/stock?activity=open&sku=o1&stok=5", header: auth(nil), want: 400, says: `unknown parameter "stok"`},
+			{name: "repeated stock", target: "/admin/stock?activity=open&sku=o1&stock=5&stock=6", header: auth(nil), want: 400, says: "2 times"},
+			{name: "stock not a number", target: "/admin/stock?activity=open&sku=o1&stock=ten", header: auth(nil), want: 400, says: `"ten" is not a whole number`},
+			{name: "negative stock", target: "/admin/stock?activity=open&sku=o1&stock=-1", header: auth(nil), want: 400, says: `"-1" is not a whole number`},
+			{name: "fractional stock", target: "/admin/stock?activity=open&sku=o1&stock=2.5", header: auth(nil), want: 400, says: "not a whole number"},
+			{name: "stock over the maximum", target: "/admin/stock?activity=open&sku=o1&stock=100000001", header: auth(nil), want: 400, says: "above the most a sku may have"},
+			{name: "stock below sold", target: "/admin/stock?activity=open&sku=o1&stock=2", header: auth(nil), want: 400, says: "below the 3 qualifications already issued"},
+			{name: "unknown activity", target: "/admin/stock?activity=nope&sku=o1&stock=5", header: auth(nil), want: 404, says: `no activity "nope"`},
+			{name: "unknown sku", target: "/admin/stock?activity=open&sku=zz&stock=5", header: auth(nil), want: 404, says: `has no sku "zz"`},
+			{name: "sku of another activity", target: "/admin/stock?activity=adm&sku=o1&stock=5", header: auth(nil), want: 404, says: `has no sku "o1"`},
+		}},
+		{"POST", "/admin/end?activity=open", "", []badCase{
+			{name: "no activity", target: "/admin/end", header: auth(nil), want: 400, says: `"activity" is required`},
+			{name: "misspelt parameter", target: "/admin/end?activty=open", header: auth(nil), want: 400, says: `unknown parameter "activty"`},
+			{name: "sku is not a parameter here", target: "/admin/end?activity=open&sku=o1", header: auth(nil), want: 400, says: `unknown parameter "sku"`},
+			{name: "unknown activity", target: "/admin/end?activity=nope", header: auth(nil), want: 404, says: `no activity "nope"`},
+		}},
 		{"GET", "/admin/blocklist", "", []badCase{{name: "unknown parameter", target: "/admin/blocklist?uid=1", header: auth(nil), want: 400, says: `unknown parameter "uid"`}}},
 		{"PUT", "/admin/blocklist", `{"uids":[1,2],"addrs":["192.0.2.1"]}`, []badCase{
 			{name: "malformed JSON", body: `{"uids":[1,`, header: auth(nil), want: 400, says: "blocklist body"},
@@ -230,6 +262,32 @@ end = "+1h"
 					t.Fatalf("%s %s: %d %s; want %d and a JSON error saying %q", rt.method, target, status, answer, c.want, c.says)
 				}
 			})
+		}
+	}
+	// Paths and methods no route takes: JSON errors, 405 with Allow.
+	for _, c := range []struct {
+		method, target string
+		want           int
+		says, allow    string
+	}{
+		{"GET", "/admin/nope", 404, "no admin route /admin/nope", ""},
+		{"POST", "/nope", 404, "no admin route /nope", ""},
+		{"GET", "/admin/stock?activity=open&sku=o1&stock=20", 405, "method GET not allowed on /admin/stock", "POST"},
+		{"DELETE", "/admin/blocklist", 405, "method DELETE not allowed", "GET, HEAD, PUT"},
+		{"PUT", "/admin/end?activity=open", 405, "method PUT not allowed", "POST"},
+	} {
+		req, _ := http.NewRequest(c.method, "http://"+adminAddr+c.target, nil)
+		req.Header.Set("Authorization", bearer)
+		resp, err := adminHTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var e struct{ Error string }
+		if json.Unmarshal(b, &e) != nil || resp.StatusCode != c.want || !strings.Contains(e.Error, c.says) ||
+			resp.Header.Get("Allow") != c.allow || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %d %q Allow %q; want %d, a JSON error saying %q, Allow %q", c.method, c.target, resp.StatusCode, b, resp.Header.Get("Allow"), c.want, c.says, c.allow)
 		}
 	}
 	if after := snapshotAdmin(t, srv, dir); !reflect.DeepEqual(before, after) {

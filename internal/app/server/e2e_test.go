@@ -146,21 +146,29 @@ func tokenFor(uid uint64) string {
 
 // buyUntilFinal retries busy answers like a real client until a final answer.
 func buyUntilFinal(addr, sku string, uid uint64) (buyReply, int, error) {
+	r, status, _, err := buyUntilFinalAt(addr, sku, uid)
+	return r, status, err
+}
+
+// buyUntilFinalAt is buyUntilFinal that also says when the request that
+// got the final answer was sent.
+func buyUntilFinalAt(addr, sku string, uid uint64) (buyReply, int, time.Time, error) {
 	for attempt := 0; attempt < 200; attempt++ {
+		sent := time.Now()
 		resp, err := httpget.Get(addr, "/buy?sku="+sku+"&token="+tokenFor(uid), 5*time.Second)
 		if err != nil {
-			return buyReply{}, 0, err
+			return buyReply{}, 0, sent, err
 		}
 		var r buyReply
 		if err := json.Unmarshal(resp.Body, &r); err != nil {
-			return r, resp.Status, fmt.Errorf("body %q: %w", resp.Body, err)
+			return r, resp.Status, sent, fmt.Errorf("body %q: %w", resp.Body, err)
 		}
 		if r.Result != "busy" {
-			return r, resp.Status, nil
+			return r, resp.Status, sent, nil
 		}
 		time.Sleep(time.Duration(5+attempt) * time.Millisecond)
 	}
-	return buyReply{}, 0, fmt.Errorf("uid %d sku %s: busy 200 times", uid, sku)
+	return buyReply{}, 0, time.Time{}, fmt.Errorf("uid %d sku %s: busy 200 times", uid, sku)
 }
 
 // TestBuyOverSockets fires thousands of concurrent buyers at a few SKUs over
