@@ -28,7 +28,7 @@ func Combine(reports []*Report, published map[string]string, maxListed int) *Rep
 	if maxListed <= 0 {
 		maxListed = DefaultMaxListed
 	}
-	out := &Report{OK: true, SKUs: []SKURow{}, TruncatedTails: []Truncation{}, Digests: []Digest{}, Configs: []ConfigNote{}}
+	out := &Report{OK: true, SKUs: []SKURow{}, TruncatedTails: []Truncation{}, Digests: []Digest{}, Configs: []ConfigNote{}, Changes: []Change{}}
 	storeOf := map[string]int{} // activity -> first store holding it
 	stores := Check{Name: CheckStores, Title: "every activity's records are in one store (one node sells it)", Pass: true, Records: []Offense{}}
 	for i, r := range reports {
@@ -38,6 +38,7 @@ func Combine(reports []*Report, published map[string]string, maxListed int) *Rep
 		out.SKUs = append(out.SKUs, r.SKUs...)
 		out.TruncatedTails = append(out.TruncatedTails, r.TruncatedTails...)
 		out.Configs = append(out.Configs, r.Configs...)
+		out.Changes = append(out.Changes, r.Changes...)
 		for _, d := range r.Digests {
 			if first, seen := storeOf[d.Activity]; seen {
 				stores.Offending++
@@ -87,6 +88,9 @@ func Combine(reports []*Report, published map[string]string, maxListed int) *Rep
 		return cmp.Or(byActivity(a.Activity, b.Activity), byActivity(a.SKU, b.SKU))
 	})
 	slices.SortStableFunc(out.Configs, func(a, b ConfigNote) int { return byActivity(a.Activity, b.Activity) })
+	slices.SortStableFunc(out.Changes, func(a, b Change) int {
+		return cmp.Or(byActivity(a.Activity, b.Activity), byActivity(a.SKU, b.SKU))
+	})
 	slices.SortStableFunc(out.Digests, func(a, b Digest) int { return byActivity(a.Activity, b.Activity) })
 	return out
 }

@@ -121,7 +121,7 @@ func (d *dirList) Set(v string) error {
 
 // printReport writes the human form: the per-SKU table, one line per check
 // with its offending records indented, truncated tails, the config history,
-// digests, verdict.
+// the changes made while serving (control records), digests, verdict.
 func printReport(w io.Writer, rep *replay.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTIVITY\tSKU\tSTOCK\tQUOTA\tWINNERS\tFIRST WIN\tLAST WIN\tPEAK/S")
@@ -163,6 +163,13 @@ func printReport(w io.Writer, rep *replay.Report) {
 	fmt.Fprintln(w)
 	for _, c := range rep.Configs {
 		fmt.Fprintf(w, "config %s #%d %s at %s\n", c.Activity, c.Seq, c.Reason, fmtUnixNano(c.TimeUnixNano))
+	}
+	for _, c := range rep.Changes {
+		line := fmt.Sprintf("change %s/%s #%d %s by %s after win %d at %s", c.Activity, c.SKU, c.Seq, c.Kind, c.Source, c.AfterWins, fmtUnixNano(c.TimeUnixNano))
+		if c.Detail != "" {
+			line += ": " + c.Detail
+		}
+		fmt.Fprintln(w, line)
 	}
 	for _, d := range rep.Digests {
 		line := fmt.Sprintf("digest %s %s", d.Activity, d.Digest)
