@@ -2,8 +2,9 @@
 // control records of every (activity, SKU).
 //
 // Every attempt a per-SKU shard goroutine wins becomes an engine.Win; every
-// control change it decides (pause, resume, a reservation list; see
-// engine.Control) becomes a control record. The shard hands a batch's wins
+// control change it decides (pause, resume, a reservation list, a stock,
+// the end of the round, a blocklist; see engine.Control) becomes a control
+// record. The shard hands a batch's wins
 // and control records to Log.Append, which writes them to a Pebble store
 // under data_dir in one batch, committed with pebble.Sync, and returns only
 // after the fsync of Pebble's write-ahead log. THE LAW: a `won` response is
@@ -55,7 +56,7 @@
 // strand), not a win's.
 //
 // Meta keys hold small synced values (export cursor, delivery state, config
-// records, reservation lists); "wal.ticket_key" holds the 32-byte ticket
+// records, reservation lists, blocklists); "wal.ticket_key" holds the 32-byte ticket
 // key; "wal.head/" activity 0x00 sku holds each SKU's head marker: the seq
 // (8 bytes, BE) and hash (32) of its last win, and "wal.chead/" activity
 // 0x00 sku likewise of its last control record, each written in the same
@@ -92,9 +93,9 @@
 // The value is the control record's canonical encoding
 // (engine.AppendControlCanonical) followed by its hash; D is the data
 // length. One record per SKU per change: an activity-wide change (a pause
-// of the whole activity, its new reservation list) is one record in each
-// SKU's strand, each decided by that SKU's shard in sequence with its own
-// attempts.
+// of the whole activity, its new reservation list, its end) is one record
+// in each SKU's strand, and a blocklist change one in every SKU's strand,
+// each decided by that SKU's shard in sequence with its own attempts.
 //
 //	offset        size  field
 //	0             1     version = 1
@@ -114,9 +115,10 @@
 //	52            8     time, Unix nanoseconds (int64): the shard's batch clock
 //	60            8     num    \
 //	68            8     uid     | arguments; each kind uses some, the rest
-//	76            32    digest  | are zero (reservations: digest of the
-//	                           /  list, uidset.Set.Digest; num its uid count)
-//	                              see below for the sale economics
+//	76            32    digest  | are zero (reservations, blocklist: digest
+//	                           /  of the list, num its entry count;
+//	                              set_stock: num the stock, data the quota;
+//	                              see below for the sale economics)
 //	    waitlisted: num = position (1..), uid = the user
 //	    paid, lapsed: num = seq, uid = its holder when reported
 //	    promoted: num = seq, uid = its new holder, digest = ticket (16)
@@ -127,11 +129,10 @@
 //	141+A         1     sku length S (1..64)
 //	142+A         S     sku
 //	142+A+S       2     data length D (0..1024, BE)
-//	144+A+S       D     data (an argument; no kind uses it yet)
+//	144+A+S       D     data (an argument; set_stock: the quota, 8 bytes BE)
 //	144+A+S+D     32    hash = SHA-256 of bytes [0, 144+A+S+D)
 //
-// A new kind (set stock, end now, blocklists, qualifications, lottery
-// steps) is a new kind number with its arguments in these fields: the
+// A new kind (qualifications, lottery steps, ...) is a new kind number with its arguments in these fields: the
 // format, this package and the audit's chain checks do not change.
 //
 // # The chain
