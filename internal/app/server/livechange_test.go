@@ -181,7 +181,12 @@ func TestLiveChangesDuringBursts(t *testing.T) {
 	progress, resumed := onceAt(40, func() {
 		post("/admin/pause?activity=live&sku=s2")
 		pausedAt = time.Now()
-		time.Sleep(100 * time.Millisecond)
+		// One buy of our own while paused, so the window is never empty
+		// however slow the machine; the burst's go on meanwhile.
+		if r, _, err := buyUntilFinal(addr, "s2", 2999); err != nil || r.Result != "unavailable" {
+			t.Errorf("a buy while paused: %q %v", r.Result, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 		resumeAt = time.Now()
 		post("/admin/resume?activity=live&sku=s2")
 	})
@@ -199,9 +204,7 @@ func TestLiveChangesDuringBursts(t *testing.T) {
 			}
 		}
 	}
-	if inPause == 0 {
-		t.Fatal("no buy was sent and answered during the pause")
-	}
+	t.Logf("%d burst buys sent and answered during the pause", inPause)
 
 	// The early round ended mid-burst: every buy sent after the end's
 	// answer hears ended, and /stock says so.
