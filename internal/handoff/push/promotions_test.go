@@ -80,8 +80,11 @@ func TestPushDeliversPromotion(t *testing.T) {
 			rec.Seq != 1 || rec.Ticket != hex.EncodeToString(ticket[:]) {
 			t.Errorf("%s: the promotion arrived as %+v", step, rec)
 		}
-		if _, _, _, _, badKeys := m.counts(); badKeys != 0 || m.badSigs != 0 {
-			t.Errorf("%s: %d records with a wrong key, %d batches with a bad signature", step, badKeys, m.badSigs)
+		m.mu.Lock()
+		badKeys, badSigs := m.badKeys, m.badSigs
+		m.mu.Unlock()
+		if badKeys != 0 || badSigs != 0 {
+			t.Errorf("%s: %d records with a wrong key, %d batches with a bad signature", step, badKeys, badSigs)
 		}
 	}
 	if rep := drain(); rep.Delivered != 3 {
