@@ -12,8 +12,12 @@ import (
 // Meta keys of the export in the store (see the package doc).
 const (
 	cursorPrefix = "export.cursor/" // + the cursor's name
-	legacyCursor = "export.cursor"  // the one unnamed cursor of stores before named cursors; read as DefaultCursor's
-	intentKey    = "export.intent"
+	// promotedPrefix + the cursor's name: the same cursor's control seq per
+	// SKU through which promoted records were exported (a JSON Lines run
+	// moves it with the win cursor, in the same write).
+	promotedPrefix = "export.promoted/"
+	legacyCursor   = "export.cursor" // the one unnamed cursor of stores before named cursors; read as DefaultCursor's
+	intentKey      = "export.intent"
 )
 
 // DefaultCursor is the cursor an incremental export moves when it names
@@ -82,6 +86,16 @@ func LoadCursor(log *wal.Log, name string) (Cursor, error) {
 	if err == nil && !ok && name == DefaultCursor {
 		b, ok, err = log.GetMeta(legacyCursor)
 	}
+	return decodeCursor(b, ok, err)
+}
+
+// loadPromotedCursor reads the named cursor's promoted-record watermarks
+// (control seqs per SKU); the name was checked by LoadCursor.
+func loadPromotedCursor(log *wal.Log, name string) (Cursor, error) {
+	return decodeCursor(log.GetMeta(promotedPrefix + name))
+}
+
+func decodeCursor(b []byte, ok bool, err error) (Cursor, error) {
 	if err != nil || !ok {
 		return Cursor{}, err
 	}

@@ -169,12 +169,15 @@ func (e *Exporter) Run(opts Options) (*Manifest, error) {
 			return nil, fmt.Errorf("%w: %s", ErrExists, p)
 		}
 	}
-	cur := Cursor{}
+	cur, promoted := Cursor{}, Cursor{}
 	in := &intent{Out: out, Incremental: !opts.All}
 	if !opts.All {
 		in.Cursor = cursor
 		var err error
 		if cur, err = LoadCursor(e.log, cursor); err != nil {
+			return nil, err
+		}
+		if promoted, err = loadPromotedCursor(e.log, cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -186,7 +189,7 @@ func (e *Exporter) Run(opts Options) (*Manifest, error) {
 		return nil, fmt.Errorf("export: record intent: %w", err)
 	}
 	pause(opts, StageIntent)
-	m, err := e.write(in, cur, opts)
+	m, err := e.write(in, cur, promoted, opts)
 	if err != nil {
 		if rerr := e.rollBack(in); rerr != nil {
 			e.logger.Error("export: undoing the failed run failed; the next run will retry", "err", rerr)
@@ -207,7 +210,7 @@ func pause(opts Options, stage string) {
 
 // write produces the file and its manifest under their final names, both
 // fsync'd, the directory too.
-func (e *Exporter) write(in *intent, cur Cursor, opts Options) (*Manifest, error) {
+func (e *Exporter) write(in *intent, cur, promoted Cursor, opts Options) (*Manifest, error) {
 	f, err := os.OpenFile(in.tmpPath(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -232,7 +235,7 @@ func (e *Exporter) write(in *intent, cur Cursor, opts Options) (*Manifest, error
 	if in.Incremental {
 		m.Cursor = in.cursor()
 	}
-	if err := e.scan(m, cur, sink, opts); err != nil {
+	if err := e.scan(m, cur, promoted, sink, opts); err != nil {
 		if zw != nil {
 			zw.Close()
 		}
@@ -271,7 +274,7 @@ func (e *Exporter) write(in *intent, cur Cursor, opts Options) (*Manifest, error
 
 // scan encodes every win after cur into sink and fills the manifest's
 // counts, ranges and heads, all from one consistent view of the store.
-func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) error {
+func (e *Exporter) scan(m *Manifest, cur, promoted Cursor, sink io.Writer, opts Options) error {
 	buf := make([]byte, 0, writeChunk+engine.MaxWinBodySize*4)
 	if opts.Format == FormatCSV {
 		buf = append(buf, CSVHeader...)
@@ -358,6 +361,12 @@ func (e *Exporter) scan(m *Manifest, cur Cursor, sink io.Writer, opts Options) e
 			return fmt.Errorf("%w: cursor names %s/%s, which the store does not hold", ErrCursor, k.Activity, k.SKU)
 		}
 	}
+	if opts.Format == FormatJSONL {
+		var err error
+		if buf, err = e.scanPromoted(m, promoted, buf); err != nil {
+			return err
+		}
+	}
 	if _, err := sink.Write(buf); err != nil {
 		return fmt.Errorf("export: write: %w", err)
 	}
@@ -386,6 +395,9 @@ func (e *Exporter) commit(in *intent, m *Manifest) error {
 	ops := []wal.MetaOp{{Key: intentKey, Delete: true}}
 	if in.Incremental {
 		ops = append(ops, wal.MetaOp{Key: cursorPrefix + in.cursor(), Value: m.cursorAfter().encode()})
+		if m.Format == FormatJSONL {
+			ops = append(ops, wal.MetaOp{Key: promotedPrefix + in.cursor(), Value: rangesThrough(m.PromotedRanges).encode()})
+		}
 		if in.cursor() == DefaultCursor {
 			ops = append(ops, wal.MetaOp{Key: legacyCursor, Delete: true})
 		}

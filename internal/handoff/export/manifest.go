@@ -34,6 +34,13 @@ type Manifest struct {
 	// Ranges lists, for every chain in the store, the seqs the file holds:
 	// After < seq <= Through (After == Through: none).
 	Ranges []Range `json:"ranges"`
+	// Promoted is how many promoted records (a lapsed seq issued again,
+	// state "promoted") the file holds after its wins; Count counts the
+	// wins only. PromotedRanges are, per SKU, the control seqs the run
+	// looked at: after the promoted cursor, through the control chain's
+	// head. A CSV file carries no promoted records and has neither.
+	Promoted       uint64  `json:"promoted"`
+	PromotedRanges []Range `json:"promoted_ranges,omitempty"`
 	// Activities are the chain heads and per-activity digests of the whole
 	// store at the moment of the export (not only of this file).
 	Activities []ActivityHeads `json:"activities"`
@@ -80,9 +87,12 @@ func ReadManifest(path string) (*Manifest, error) {
 
 // cursorAfter is the cursor an incremental export moves to when it
 // commits: every chain's Through.
-func (m *Manifest) cursorAfter() Cursor {
+func (m *Manifest) cursorAfter() Cursor { return rangesThrough(m.Ranges) }
+
+// rangesThrough is the cursor after ranges.
+func rangesThrough(ranges []Range) Cursor {
 	c := Cursor{}
-	for _, r := range m.Ranges {
+	for _, r := range ranges {
 		c[chainKey{r.Activity, r.SKU}] = r.Through
 	}
 	return c

@@ -2,9 +2,11 @@ package export
 
 import (
 	"encoding/hex"
+	"fmt"
 	"strconv"
 
 	"seckill/engine"
+	"seckill/wal"
 )
 
 // StatePromoted is the state of a promoted record: a seq whose holder let
@@ -64,4 +66,41 @@ func AppendPromotedJSON(dst []byte, c *engine.Control) []byte {
 	dst = append(dst, `,"round":`...)
 	dst = strconv.AppendUint(dst, round, 10)
 	return append(dst, '}')
+}
+
+// scanPromoted appends to buf (JSON Lines) every promoted record past the
+// promoted cursor, in control-chain order per SKU, after the run's wins,
+// and notes in m how many and which control seqs it looked at. The control
+// chains are short, so it reads them whole.
+func (e *Exporter) scanPromoted(m *Manifest, after Cursor, buf []byte) ([]byte, error) {
+	through := map[chainKey]uint64{}
+	var order []chainKey
+	for _, log := range e.stores() {
+		err := log.ScanControls(func(r *wal.ControlRecord) error {
+			if r.Err != nil {
+				return r.Err
+			}
+			c := &r.Control
+			k := chainKey{c.Activity, c.SKU}
+			if _, ok := through[k]; !ok {
+				order = append(order, k)
+			}
+			through[k] = c.Seq
+			if IsPromotion(c) && c.Seq > after[k] {
+				buf = append(AppendPromotedJSON(buf, c), '\n')
+				m.Promoted++
+			}
+			return nil
+		})
+		if err != nil {
+			return buf, fmt.Errorf("export: promoted records: %w", err)
+		}
+	}
+	for _, k := range order {
+		if after[k] > through[k] {
+			return buf, fmt.Errorf("%w: promoted cursor at %s/%s control %d, the chain ends at %d", ErrCursor, k.Activity, k.SKU, after[k], through[k])
+		}
+		m.PromotedRanges = append(m.PromotedRanges, Range{Activity: k.Activity, SKU: k.SKU, After: after[k], Through: through[k]})
+	}
+	return buf, nil
 }

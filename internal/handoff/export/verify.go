@@ -10,8 +10,12 @@ import (
 // holding the files — from the first incremental export on, or one -all
 // export — can check them against the digests an operator published. Feed
 // it every record in file order (within a chain, files list seqs in order).
-// A SKU's control records are not exported; where a SKU has some, the
-// digest also covers their head, which the manifest lists (ControlHead).
+// A SKU's control records are not exported, except its promoted records
+// (state "promoted"), which AddRecord skips: a control record's hash covers
+// fields the file does not carry (source, after_wins, win_head), so the
+// control chain cannot be recomputed from the file; where a SKU has control
+// records, the digest covers their head instead, which the manifest lists
+// (ControlHead), and the auditor (seckill replay) checks each promotion.
 type Verifier struct {
 	chains map[chainKey]*engine.ChainHead
 	order  []chainKey
@@ -24,6 +28,19 @@ func (v *Verifier) Add(w *engine.Win) error {
 		return fmt.Errorf("%w: %w", ErrChain, err)
 	}
 	return nil
+}
+
+// AddRecord checks a record read from a file: a win's record goes to Add,
+// a promoted record is skipped (see Verifier).
+func (v *Verifier) AddRecord(r *Record) error {
+	if r.State == StatePromoted {
+		return nil
+	}
+	w, err := r.Win()
+	if err != nil {
+		return err
+	}
+	return v.Add(&w)
 }
 
 // AddControlHead takes the head of a SKU's control strand (from a

@@ -6,45 +6,20 @@ import (
 	"testing"
 
 	"seckill/engine"
+	"seckill/internal/testkit/salegen"
 	"seckill/wal"
 )
 
-// promotedSale writes a sale of SKU a/s1 to l as the live driver would: a
-// quota of 2 (uids 1, 2 win seqs 1, 2), a waitlist of 1 (uid 3), then the
-// mall's lapse of seq 1, which promotes uid 3. It returns the ticket the
-// promotion carries, signed under the log's ticket key.
+// promotedSale writes salegen.FillPromotion's sale of a/s1 and returns
+// the ticket its promotion carries.
 func promotedSale(t *testing.T, l *wal.Log) [engine.TicketBytes]byte {
 	t.Helper()
-	key, err := l.TicketKey()
+	c, err := salegen.FillPromotion(l, "a", "s1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer := engine.NewTicketSigner(key)
-	s := engine.NewShard(engine.Spec{Activity: "a", SKU: "s1", Quota: 2, Waitlist: 1, EndUnixNano: 1 << 62}, signer, nil, nil)
-	var wins []engine.Win
-	for uid := uint64(1); uid <= 3; uid++ {
-		d := s.Step(&engine.Attempt{Kind: engine.Buy, UID: uid, NowUnixNano: 1000 + int64(uid)})
-		if d.Record == engine.RecordWin {
-			var w engine.Win
-			s.WinAt(d.Seq, &w)
-			wins = append(wins, w)
-			s.MarkDurable(d.Seq)
-		}
-	}
-	controls := s.TakeRecords(nil)
-	lapse := engine.Control{Kind: engine.ControlLapsed, Num: 1, UID: 1, TimeUnixNano: 2000}
-	if v := s.Control(&lapse); v != engine.ControlApplied {
-		t.Fatalf("lapse: %v %v", v, s.RefusalReason())
-	}
-	controls = append(controls, lapse)
-	controls = s.TakeRecords(controls)
-	if len(wins) != 2 || len(controls) != 3 || controls[2].Kind != engine.ControlPromoted {
-		t.Fatalf("the sale wrote %d wins and %+v", len(wins), controls)
-	}
-	if err := l.Append(wins, controls); err != nil {
-		t.Fatal(err)
-	}
-	return signer.Sign("a", "s1", 1, 3)
+	ticket, _, _ := c.Promotion()
+	return ticket
 }
 
 func TestPushDeliversPromotion(t *testing.T) {
