@@ -19,6 +19,8 @@ type reloadFile struct {
 	failText     string
 	blocked      string
 	quotaPercent int
+	stock        int
+	end          string
 	secondRound  bool
 }
 
@@ -36,13 +38,13 @@ uids = [%s]
 [[activity]]
 id = "hup"
 start = %q
-end = "+1h"
+end = %q
 fail_text = %q
   [[activity.item]]
   sku = "x"
-  stock = 5
+  stock = %d
   quota_percent = %d
-`, addr, data, f.readBuffer, f.blocked, start.Format(time.RFC3339), f.failText, f.quotaPercent)
+`, addr, data, f.readBuffer, f.blocked, start.Format(time.RFC3339), f.end, f.failText, f.stock, f.quotaPercent)
 	if f.secondRound {
 		s += fmt.Sprintf(`
 [[activity]]
@@ -60,18 +62,20 @@ end = "+1h"
 
 // TestSIGHUPReloads sends a serving engine SIGHUP after each edit of its
 // config file. The process keeps serving. Allowed changes — a blocklist, a
-// fail_text, a new round — apply at once and show in the answers and
-// /stock; a file that also changes what needs a restart is refused whole:
-// each refused field is named in the log and nothing changes, not even the
-// allowed part; a broken file changes nothing. After a restart the audit
-// passes and its report shows the reload's and the new round's config
-// records.
+// fail_text, a new round (which the blocklist in force reaches), a stock
+// raise, an end moved to the past — apply at once and show in the answers
+// and /stock; a file that also changes what needs a restart, or sets a
+// stock below the qualifications issued, is refused whole: each refused
+// field is named in the log and nothing changes, not even the allowed part;
+// a broken file changes nothing. After a restart the audit passes and its
+// report shows the reload's and the new round's config records and the
+// stock and end changes, source config.
 func TestSIGHUPReloads(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	data := filepath.Join(dir, "data")
 	start := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	file := reloadFile{readBuffer: 1024, failText: "gone", quotaPercent: 100}
+	file := reloadFile{readBuffer: 1024, failText: "gone", quotaPercent: 100, stock: 5, end: "+1h"}
 	cfg := writeConfig(t, dir, file.text(addr, data, start))
 	srv := startChild(t, addr, cfg)
 	defer func() {
@@ -100,7 +104,7 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 
 	allowed := file
-	allowed.blocked, allowed.failText, allowed.secondRound = "2", "all gone", true
+	allowed.blocked, allowed.failText, allowed.secondRound, allowed.stock = "2", "all gone", true, 7
 	hangup(allowed.text(addr, data, start), "SIGHUP: applied")
 	if st, body := get("/buy?sku=x&uid=2"); st != 403 || !strings.Contains(body, "blocked") {
 		t.Fatalf("uid 2 after it was blocked by SIGHUP: %d %s", st, body)
@@ -108,13 +112,19 @@ func TestSIGHUPReloads(t *testing.T) {
 	if _, body := get("/stock?sku=y"); !strings.Contains(body, `"activity":"hup2"`) || !strings.Contains(body, `"state":"on_sale"`) {
 		t.Fatalf("the round added by SIGHUP: %s", body)
 	}
+	if st, body := get("/buy?sku=y&uid=2"); st != 403 || !strings.Contains(body, "blocked") {
+		t.Fatalf("uid 2 on the round added by SIGHUP: %d %s", st, body)
+	}
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, `"remaining":7`) {
+		t.Fatalf("/stock after the stock was raised to 7 by SIGHUP: %s", body)
+	}
 	for uid := 10; uid < 13; uid++ {
 		if st, body := get(fmt.Sprintf("/buy?sku=y&uid=%d", uid)); st != 200 || !strings.Contains(body, `"won"`) {
 			t.Fatalf("uid %d on the added round: %d %s", uid, st, body)
 		}
 	}
-	for uid := 20; uid < 25; uid++ {
-		if st, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid)); st != 200 {
+	for uid := 20; uid < 27; uid++ {
+		if st, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid)); st != 200 || !strings.Contains(body, `"won"`) {
 			t.Fatalf("uid %d: %d %s", uid, st, body)
 		}
 	}
@@ -124,9 +134,10 @@ func TestSIGHUPReloads(t *testing.T) {
 
 	refused := allowed
 	refused.readBuffer, refused.quotaPercent, refused.failText, refused.blocked = 2048, 50, "changed again", "2, 3"
+	refused.stock = 6 // below the 7 qualifications issued
 	hangup(refused.text(addr, data, start), "SIGHUP: changes refused")
 	log := srv.logText()
-	for _, field := range []string{"field=server.read_buffer", "field=activity[0].item[0].quota_percent"} {
+	for _, field := range []string{"field=server.read_buffer", "field=activity[0].item[0].quota_percent", "field=activity[0].item[0].stock"} {
 		if !strings.Contains(log, field) {
 			t.Errorf("the refusal does not name %s:\n%s", field, log)
 		}
@@ -141,6 +152,10 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatal("a refused reload changed the blocklist")
 	}
 
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, `"state":"sold_out"`) {
+		t.Fatalf("/stock after a refused stock: %s", body)
+	}
+
 	hangup("[server]\nlisten = 42\n", "SIGHUP: config file refused")
 	if st, body := get("/stock?sku=x"); st != 200 {
 		t.Fatalf("engine after a broken file's SIGHUP: %d %s", st, body)
@@ -149,15 +164,25 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatal("the blocklist was lost")
 	}
 
+	// The end moved into the past: the round ends now.
+	ended := allowed
+	ended.end = "+30s"
+	hangup(ended.text(addr, data, start), "SIGHUP: applied")
+	if st, body := get("/buy?sku=x&uid=40"); st != 410 || !strings.Contains(body, `"ended"`) {
+		t.Fatalf("a buy after SIGHUP ended the round: %d %s", st, body)
+	}
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, `"state":"ended"`) {
+		t.Fatalf("/stock after SIGHUP ended the round: %s", body)
+	}
+
 	// Restart on the file as applied: the added round is the file's now.
-	writeConfig(t, dir, allowed.text(addr, data, start))
 	srv.stop(t)
 	srv = startChild(t, addr, cfg)
 	if _, body := get("/stock?sku=y"); !strings.Contains(body, `"state":"sold_out"`) {
 		t.Fatalf("the added round after a restart: %s", body)
 	}
-	if _, body := get("/buy?sku=x&uid=32"); !strings.Contains(body, `"message":"all gone"`) {
-		t.Fatalf("fail_text after a restart: %s", body)
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, `"state":"ended"`) {
+		t.Fatalf("the ended round after a restart: %s", body)
 	}
 	srv.stop(t)
 
@@ -168,6 +193,12 @@ func TestSIGHUPReloads(t *testing.T) {
 			Activity string `json:"activity"`
 			Reason   string `json:"reason"`
 		} `json:"configs"`
+		Changes []struct {
+			Activity string `json:"activity"`
+			Kind     string `json:"kind"`
+			Source   string `json:"source"`
+			Detail   string `json:"detail"`
+		} `json:"changes"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK {
 		t.Fatalf("replay after the reloads: exit %d, %v\n%s", code, err, out)
@@ -176,7 +207,17 @@ func TestSIGHUPReloads(t *testing.T) {
 	for _, c := range rep.Configs {
 		notes = append(notes, c.Activity+":"+c.Reason)
 	}
-	if got := strings.Join(notes, ","); got != "hup:start,hup:reload,hup2:added" {
+	// The restart on the ended file records hup's new end (reason start).
+	if got := strings.Join(notes, ","); got != "hup:start,hup:reload,hup:start,hup2:added" {
 		t.Fatalf("config records in the audit: %s", got)
+	}
+	var changes []string
+	for _, c := range rep.Changes {
+		if c.Activity == "hup" && c.Kind != "blocklist" {
+			changes = append(changes, c.Kind+":"+c.Source+":"+c.Detail)
+		}
+	}
+	if got := strings.Join(changes, ","); got != "set_stock:config:stock 7, quota 7,end_now:config:" {
+		t.Fatalf("the reloads' changes in the audit: %s", got)
 	}
 }

@@ -108,6 +108,15 @@ func (s *Server) addActivity(act *config.Activity) error {
 			return fmt.Errorf("server: add activity %s: %w", act.ID, err)
 		}
 	}
+	s.blocklist.mu.Lock()
+	defer s.blocklist.mu.Unlock()
+	shards := make([]*engine.Shard, len(built))
+	for i, b := range built {
+		shards[i] = b.shard
+	}
+	if err := s.blocklistOnNewShards(shards); err != nil {
+		return fmt.Errorf("server: add activity %s: %w", act.ID, err)
+	}
 	routes := make([]*gate.Route, len(built))
 	s.liveMu.Lock()
 	for i, b := range built {

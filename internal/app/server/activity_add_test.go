@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,7 +19,9 @@ import (
 // nothing and name their fields; the added round sells exactly its quota
 // to a burst of distinct buyers and shows in /stock and /metrics; it is
 // served again after a restart with the same config file; and the audit
-// of the store passes, with the round's "added" config record.
+// of the store passes, with the round's "added" config record. The
+// blocklist set before the round was added is recorded on its shard before
+// it serves, not only at the next restart.
 func TestAddActivityWhileServing(t *testing.T) {
 	dir := t.TempDir()
 	adminAddr := freeAddr(t)
@@ -76,6 +79,9 @@ end = "+1h"
 		}
 	}
 
+	if status, body := api("PUT", "/admin/blocklist", `{"uids":[1001]}`); status != 200 {
+		t.Fatalf("PUT /admin/blocklist: %d %s", status, body)
+	}
 	if status, body := api("PUT", "/admin/activity", round("r2", "n1", "")); status != 200 || !strings.Contains(body, `"skus":["n1"]`) {
 		t.Fatalf("PUT /admin/activity: %d %s", status, body)
 	}
@@ -172,5 +178,14 @@ end = "+1h"
 	}
 	if !audited {
 		t.Fatalf("the audit has no row of the added round: %+v", rep.SKUs)
+	}
+	var blocklists []string
+	for _, c := range rep.Changes {
+		if c.Activity == "r2" && c.Kind == "blocklist" {
+			blocklists = append(blocklists, fmt.Sprintf("after %d wins, source %s", c.AfterWins, c.Source))
+		}
+	}
+	if got := strings.Join(blocklists, "; "); got != "after 0 wins, source operator" {
+		t.Fatalf("blocklist records of the added round: %q, want one before its first win", got)
 	}
 }

@@ -170,3 +170,39 @@ func unmapAll(addrs []netip.Addr) []netip.Addr {
 func sameBlocklist(u1 []uint64, a1 []netip.Addr, u2 []uint64, a2 []netip.Addr) bool {
 	return slices.Equal(u1, u2) && slices.Equal(unmapAll(a1), unmapAll(a2))
 }
+
+// blocklistOnNewShards records the blocklist in force on shards built
+// while serving (a round added by PUT /admin/activity or a reload), before
+// they serve, as restoreBlocklist does at a restart; the caller holds
+// s.blocklist.mu until the shards are among s.loops, so a change of the
+// list either comes before (and is read here) or reaches them too.
+func (s *Server) blocklistOnNewShards(shards []*engine.Shard) error {
+	b, ok, err := s.store.GetMeta(blocklistKey)
+	if err != nil || !ok {
+		if err != nil {
+			return fmt.Errorf("server: read the stored blocklist: %w", err)
+		}
+		return nil // no list was ever in force
+	}
+	var st storedBlocklist
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("server: the stored blocklist: %w", err)
+	}
+	change := engine.SetBlocklist(engine.NewBlocklist(st.UIDs, st.Addrs))
+	change.Source = engine.SourceOperator
+	if sameBlocklist(st.UIDs, st.Addrs, st.FileUIDs, st.FileAddrs) {
+		change.Source = engine.SourceConfig
+	}
+	change.TimeUnixNano = time.Now().UnixNano()
+	var controls []engine.Control
+	for _, shard := range shards {
+		c := change
+		if shard.Control(&c) == engine.ControlApplied {
+			controls = append(controls, c)
+		}
+	}
+	if err := s.store.Append(nil, controls); err != nil {
+		return fmt.Errorf("server: record the blocklist: %w", err)
+	}
+	return nil
+}

@@ -16,6 +16,11 @@ import (
 // a stock whose quota is below the qualifications already issued is
 // refused (admin.ErrRefused), as is one above config.MaxStock.
 func (s *Server) SetStock(ctx context.Context, activity, sku string, stock uint64) (admin.ControlOutcome, error) {
+	return s.setStock(ctx, activity, sku, stock, engine.SourceOperator)
+}
+
+// setStock is SetStock with the change's source (config for a reload).
+func (s *Server) setStock(ctx context.Context, activity, sku string, stock uint64, src engine.ControlSource) (admin.ControlOutcome, error) {
 	item := s.item(activity, sku)
 	if item == nil {
 		return admin.ControlOutcome{}, fmt.Errorf("%w: activity %q has no sku %q", admin.ErrNotFound, activity, sku)
@@ -25,7 +30,7 @@ func (s *Server) SetStock(ctx context.Context, activity, sku string, stock uint6
 	}
 	quota := stock * uint64(item.QuotaPercent) / 100
 	change := engine.SetStock(stock, quota)
-	change.Source = engine.SourceOperator
+	change.Source = src
 	out, err := s.control(ctx, activity, sku, change)
 	if err != nil {
 		return out, fmt.Errorf("stock %d (quota %d at quota_percent %d): %w", stock, quota, item.QuotaPercent, err)
@@ -37,8 +42,13 @@ func (s *Server) SetStock(ctx context.Context, activity, sku string, stock uint6
 // shard records an engine.ControlEndNow in sequence with its attempts, and
 // every buy it decides after it answers ended.
 func (s *Server) EndNow(ctx context.Context, activity string) (admin.ControlOutcome, error) {
+	return s.endNow(ctx, activity, engine.SourceOperator)
+}
+
+// endNow is EndNow with the change's source (config for a reload).
+func (s *Server) endNow(ctx context.Context, activity string, src engine.ControlSource) (admin.ControlOutcome, error) {
 	change := engine.EndNow()
-	change.Source = engine.SourceOperator
+	change.Source = src
 	return s.control(ctx, activity, "", change)
 }
 

@@ -16,9 +16,11 @@ import (
 // Reload applies, while serving, what may change live between the
 // configuration file as last read and next, a fresh read of it (SIGHUP):
 // new rounds (as PUT /admin/activity adds them), texts (title, fail_text,
-// delivery_hint, item names, variants and prices), admit_per_sec, an end
-// moved to now or earlier (the round ends now), and the [blocklist]. Any
-// other difference is refused. It is all or nothing: when anything is
+// delivery_hint, item names, variants and prices), admit_per_sec, an
+// item's stock (as POST /admin/stock sets it, never below the
+// qualifications already issued), an end moved to now or earlier (the round
+// ends now, as POST /admin/end), and the [blocklist]. Any other difference
+// is refused. It is all or nothing: when anything is
 // refused, nothing is applied, and the returned Problems (wrapping
 // config.ErrInvalid) name every refused field, so the operator fixes the
 // file and sends SIGHUP again. applied lists what changed, by field.
@@ -50,8 +52,9 @@ type reloadPlan struct {
 	// changed are the running activities whose texts or admission change,
 	// by id, as the file now has them.
 	changed map[string]*config.Activity
-	endNow  []string // activities whose end moved to now or before
-	fields  []string // what changes, by field, for the log
+	endNow  []string      // activities whose end moved to now or before
+	stocks  []stockChange // items whose stock changed
+	fields  []string      // what changes, by field, for the log
 }
 
 // planReload compares next with prev (the file as last read) and with what
@@ -95,8 +98,16 @@ func (s *Server) planReload(prev, next *config.Config, now time.Time) (*reloadPl
 			plan.fields = append(plan.fields, field+" (new activity "+a.ID+")")
 			continue
 		}
-		fields, endNow, problems := diffActivity(field, base, a, now)
+		fields, endNow, stocks, problems := diffActivity(field, base, a, now)
 		refused = append(refused, problems...)
+		for _, sc := range stocks {
+			sc.activity = a.ID
+			if why := s.refuseStock(sc); why != "" {
+				refuse(sc.field, why)
+				continue
+			}
+			plan.stocks = append(plan.stocks, sc)
+		}
 		if len(fields) > 0 {
 			plan.changed[a.ID] = a
 			plan.fields = append(plan.fields, fields...)
@@ -151,7 +162,7 @@ var (
 
 // diffActivity compares a running activity's file entry with next's: the
 // fields a reload applies, whether the round ends now, and the refusals.
-func diffActivity(field string, prev, next *config.Activity, now time.Time) (fields []string, endNow bool, refused config.Problems) {
+func diffActivity(field string, prev, next *config.Activity, now time.Time) (fields []string, endNow bool, stocks []stockChange, refused config.Problems) {
 	refuse := func(f, why string) { refused = append(refused, config.Problem{Field: f, Message: why}) }
 	for _, f := range changedFields(field, reflect.ValueOf(prev).Elem(), reflect.ValueOf(next).Elem()) {
 		name := strings.TrimPrefix(f, field+".")
@@ -166,16 +177,20 @@ func diffActivity(field string, prev, next *config.Activity, now time.Time) (fie
 			case end.Equal(prev.EndTime):
 			case !end.After(now) && !prev.EndTime.After(now):
 				// Both in the past: the round has ended either way.
+			case !end.After(now):
+				endNow = true
+				fields = append(fields, f+" (ended now)")
 			default:
-				refuse(f, "the end is not moved while serving; it takes a restart")
+				// No control record moves an end: only ending now is live.
+				refuse(f, "an end moved to a later or other future time takes a restart (an end at now or earlier ends the round now)")
 			}
 		case name == "start" && startOf(prev, next).Equal(prev.StartTime):
 		default:
 			refuse(f, "changed; takes effect only at a restart")
 		}
 	}
-	itemFields, problems := diffItems(field, prev.Items, next.Items)
-	return append(fields, itemFields...), endNow, append(refused, problems...)
+	itemFields, stocks, problems := diffItems(field, prev.Items, next.Items)
+	return append(fields, itemFields...), endNow, stocks, append(refused, problems...)
 }
 
 // startOf and endOf are next's start and end as instants, "now" and "+2h"
@@ -197,7 +212,7 @@ func endOf(prev, next *config.Activity) time.Time {
 	return next.EndTime
 }
 
-func diffItems(field string, prev, next []config.Item) (fields []string, refused config.Problems) {
+func diffItems(field string, prev, next []config.Item) (fields []string, stocks []stockChange, refused config.Problems) {
 	index := map[string]int{}
 	for i := range prev {
 		index[prev[i].SKU] = i
@@ -210,7 +225,13 @@ func diffItems(field string, prev, next []config.Item) (fields []string, refused
 			continue
 		}
 		for _, c := range changedFields(f, reflect.ValueOf(prev[i]), reflect.ValueOf(next[j])) {
-			if liveItemFields[c[strings.LastIndexByte(c, '.')+1:]] {
+			name := c[strings.LastIndexByte(c, '.')+1:]
+			if liveItemFields[name] {
+				fields = append(fields, c)
+				continue
+			}
+			if name == "stock" {
+				stocks = append(stocks, stockChange{field: c, sku: next[j].SKU, stock: uint64(next[j].Stock), quotaPercent: next[j].QuotaPercent})
 				fields = append(fields, c)
 				continue
 			}
@@ -221,7 +242,7 @@ func diffItems(field string, prev, next []config.Item) (fields []string, refused
 	for sku := range index {
 		refused = append(refused, config.Problem{Field: field + ".item", Message: fmt.Sprintf("sku %q is gone from the file; a reload does not remove it: restart", sku)})
 	}
-	return fields, refused
+	return fields, stocks, refused
 }
 
 // applyReload makes plan's changes: the blocklist, the texts and admission
@@ -244,6 +265,9 @@ func (s *Server) applyReload(plan *reloadPlan) ([]string, error) {
 		if err := s.addActivity(a); err != nil {
 			return applied, fmt.Errorf("server: reload: add activity %s: %w", a.ID, err)
 		}
+	}
+	if err := s.applyReloadControls(plan); err != nil {
+		return applied, err
 	}
 	if err := s.recordReload(plan); err != nil {
 		return applied, err
@@ -274,7 +298,7 @@ func (s *Server) applySettings(id string, next *config.Activity) {
 // recordReload writes a config record for each running activity the
 // reload changed, so the audit's report shows the change.
 func (s *Server) recordReload(plan *reloadPlan) error {
-	if len(plan.changed) == 0 && len(plan.endNow) == 0 {
+	if len(plan.changed) == 0 {
 		return nil
 	}
 	rec, err := auditlog.NewRecorder(s.store)
