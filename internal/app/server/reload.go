@@ -246,10 +246,11 @@ func diffItems(field string, prev, next []config.Item) (fields []string, stocks 
 }
 
 // applyReload makes plan's changes: the blocklist, the texts and admission
-// settings, the new rounds, the ends; then a config record (reason
-// "reload") for each running activity whose recorded configuration
-// changed. It stops at the first failure (the store's), returning what it
-// had applied.
+// settings, the new rounds, the stocks, the ends; then a config record
+// (reason "reload") for each running activity whose recorded configuration
+// changed. It stops at the first failure (the store's, or a shard that
+// issued more qualifications since the plan was checked), returning what
+// it had applied.
 func (s *Server) applyReload(plan *reloadPlan) ([]string, error) {
 	var applied []string
 	if plan.blocklist != nil {
