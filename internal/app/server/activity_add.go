@@ -144,7 +144,8 @@ func (s *Server) loadAddedActivities() error {
 	}
 	var added []stored
 	err := s.store.ScanMeta(addedPrefix, func(key string, value []byte) error {
-		added = append(added, stored{strings.TrimPrefix(key, addedPrefix), value})
+		// value is the iterator's buffer, valid only during the call: copy it.
+		added = append(added, stored{strings.TrimPrefix(key, addedPrefix), append([]byte(nil), value...)})
 		return nil
 	})
 	if err != nil {
