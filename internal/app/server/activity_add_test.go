@@ -3,15 +3,12 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"seckill/internal/testkit/httpget"
-	"seckill/replay"
-	"seckill/wal"
 )
 
 // TestAddActivityWhileServing adds a round with PUT /admin/activity to an
@@ -147,15 +144,7 @@ end = "+1h"
 	}
 	stop()
 
-	l, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	rep, err := replay.Audit(l, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := auditStore(t, dir)
 	if !rep.OK {
 		b, _ := json.MarshalIndent(rep.Checks, "", " ")
 		t.Fatalf("audit after adding a round: %s", b)

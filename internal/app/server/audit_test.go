@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"seckill/internal/testkit/httpget"
-	"seckill/replay"
-	"seckill/wal"
 )
 
 // TestAuditRecordsOfAServedSale runs a real engine through a start, admin
@@ -87,15 +85,7 @@ limit = "activity"
 	_, stop = startServer(t, cfg, dir) // nothing changed: no record
 	stop()
 
-	l, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	rep, err := replay.Audit(l, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := auditStore(t, dir)
 	var reasons []string
 	for _, c := range rep.Configs {
 		reasons = append(reasons, c.Reason)

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"seckill/internal/testkit/httpget"
-	"seckill/replay"
-	"seckill/wal"
 )
 
 const liveChangeConfig = `
@@ -284,15 +281,7 @@ func liveStockOf(t *testing.T, addr, sku string) liveStockReply {
 // SKUs.
 func checkChangesAudited(t *testing.T, dir string) {
 	t.Helper()
-	l, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	rep, err := replay.Audit(l, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := auditStore(t, dir)
 	if !rep.OK {
 		t.Fatalf("audit after the live changes failed: %+v", rep.Checks)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 

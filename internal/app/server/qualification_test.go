@@ -3,14 +3,11 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"seckill/internal/testkit/httpget"
-	"seckill/replay"
-	"seckill/wal"
 )
 
 const qualificationConfig = `
@@ -185,15 +182,7 @@ func TestQualificationReportsOverSockets(t *testing.T) {
 	}
 	stop()
 
-	l, err := wal.Open(filepath.Join(dir, "data"), wal.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	rep, err := replay.Audit(l, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := auditStore(t, dir)
 	if !rep.OK {
 		for _, c := range rep.Checks {
 			t.Logf("%s pass=%v %+v", c.Name, c.Pass, c)
