@@ -39,15 +39,6 @@ opening_lottery = "WINDOW"
   stock = 10
 `
 
-func getStock(t *testing.T, addr, sku string) lotterycheck.Stock {
-	t.Helper()
-	s, err := lotterycheck.GetStock(addr, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 type entrantAnswer struct {
 	result string
 	seq    uint64
@@ -83,15 +74,6 @@ func enter(addr, sku string, uids []uint64, timeout time.Duration) []entrantAnsw
 }
 
 // drawOrder is the draw of uids by the seed /stock shows.
-func drawOrder(t *testing.T, st lotterycheck.Stock, uids []uint64) []uint64 {
-	t.Helper()
-	order, err := st.Order(uids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return order
-}
-
 // TestLotteryTenThousandEntrants: 10,000 entrants over real sockets to a
 // child engine (its descriptors are its own). The connections are opened
 // before the window and the requests written once it opens, and the window
@@ -111,7 +93,7 @@ func TestLotteryTenThousandEntrants(t *testing.T) {
 idle_timeout = "60s"`).Replace(lotteryChildConfig))
 	srv := startChild(t, addr, cfg)
 	defer srv.kill()
-	if s := getStock(t, addr, "x"); len(s.Commitment) != 64 || s.Seed != "" {
+	if s := lotterycheck.MustGetStock(t, addr, "x"); len(s.Commitment) != 64 || s.Seed != "" {
 		t.Fatalf("before the window: %+v", s)
 	}
 	const n = 10_000
@@ -160,12 +142,12 @@ idle_timeout = "60s"`).Replace(lotteryChildConfig))
 		}()
 	}
 	wg.Wait()
-	s := getStock(t, addr, "x")
+	s := lotterycheck.MustGetStock(t, addr, "x")
 	if s.Entrants != n || s.Seed == "" {
 		t.Fatalf("after the draw: %d entrants (want %d: every attempt came in the window), seed %q; log:\n%s", s.Entrants, n, s.Seed, tail(srv.logText()))
 	}
 	closeAt := time.UnixMilli(s.CloseMs)
-	winners := drawOrder(t, s, uids)[:100]
+	winners := s.MustOrder(t, uids)[:100]
 	rank := map[uint64]int{}
 	for i, uid := range winners {
 		rank[uid] = i + 1
@@ -242,7 +224,7 @@ func TestLotteryKilledInWindow(t *testing.T) {
 			time.Sleep(15 * time.Millisecond)
 		}
 	}()
-	for getStock(t, addr, "x").Entrants < 100 {
+	for lotterycheck.MustGetStock(t, addr, "x").Entrants < 100 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	srv.kill()
@@ -252,7 +234,7 @@ func TestLotteryKilledInWindow(t *testing.T) {
 	srv = startChild(t, addr, cfg)
 	var s lotterycheck.Stock
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s = getStock(t, addr, "x"); s.Seed != "" {
+		if s = lotterycheck.MustGetStock(t, addr, "x"); s.Seed != "" {
 			break
 		}
 	}
@@ -298,7 +280,7 @@ func TestLotteryKilledInWindow(t *testing.T) {
 	if draws != 1 || len(entrants) != s.Entrants || len(entrants) < 100 {
 		t.Fatalf("%d draws over %d stored entrants (/stock says %d)", draws, len(entrants), s.Entrants)
 	}
-	winners := drawOrder(t, s, entrants)[:5]
+	winners := s.MustOrder(t, entrants)[:5]
 	for i, uid := range winners {
 		if fate[uid] != uint64(i+1) {
 			t.Errorf("winner %d (uid %d): /result says seq %d", i+1, uid, fate[uid])

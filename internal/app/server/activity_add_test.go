@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -144,7 +145,7 @@ end = "+1h"
 	}
 	stop()
 
-	rep := auditStore(t, dir)
+	rep := auditDir(t, filepath.Join(dir, "data"))
 	if !rep.OK {
 		b, _ := json.MarshalIndent(rep.Checks, "", " ")
 		t.Fatalf("audit after adding a round: %s", b)

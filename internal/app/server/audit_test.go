@@ -85,7 +85,7 @@ limit = "activity"
 	_, stop = startServer(t, cfg, dir) // nothing changed: no record
 	stop()
 
-	rep := auditStore(t, dir)
+	rep := auditDir(t, filepath.Join(dir, "data"))
 	var reasons []string
 	for _, c := range rep.Configs {
 		reasons = append(reasons, c.Reason)

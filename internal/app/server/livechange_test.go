@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -281,7 +282,7 @@ func liveStockOf(t *testing.T, addr, sku string) liveStockReply {
 // SKUs.
 func checkChangesAudited(t *testing.T, dir string) {
 	t.Helper()
-	rep := auditStore(t, dir)
+	rep := auditDir(t, filepath.Join(dir, "data"))
 	if !rep.OK {
 		t.Fatalf("audit after the live changes failed: %+v", rep.Checks)
 	}

@@ -58,24 +58,6 @@ lottery_beacon = "a beacon nobody posts"
   stock = 3
 `
 
-func stockOf(t *testing.T, addr, sku string) lotterycheck.Stock {
-	t.Helper()
-	s, err := lotterycheck.GetStock(addr, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func orderOf(t *testing.T, st lotterycheck.Stock, uids []uint64) []uint64 {
-	t.Helper()
-	order, err := st.Order(uids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return order
-}
-
 type answer struct {
 	uid    uint64
 	result string
@@ -144,7 +126,7 @@ func TestLotterySale(t *testing.T) {
 	defer stop()
 	admin := adminAPI(t, adminAddr, dir)
 
-	before := stockOf(t, r.addr, "a")
+	before := lotterycheck.MustGetStock(t, r.addr, "a")
 	if len(before.Commitment) != 64 || before.Seed != "" {
 		t.Fatalf("before the window: %+v, want a commitment and no seed", before)
 	}
@@ -178,11 +160,11 @@ func TestLotterySale(t *testing.T) {
 		quota int
 		beac  string
 	}{"a": {uidsA, ansA, 20, beacon}, "b": {uidsB, ansB, 50, beacon}, "c": {uidsC, ansC, 3, ""}} {
-		st := stockOf(t, r.addr, sku)
+		st := lotterycheck.MustGetStock(t, r.addr, sku)
 		if st.Entrants != len(c.uids) || st.Beacon != c.beac {
 			t.Fatalf("%s: %d entrants, beacon %q; want %d, %q (all attempts came in the window)", sku, st.Entrants, st.Beacon, len(c.uids), c.beac)
 		}
-		order := orderOf(t, st, c.uids)
+		order := st.MustOrder(t, c.uids)
 		winners := order[:min(c.quota, len(order))]
 		closeAt := time.UnixMilli(st.CloseMs)
 		for _, a := range c.ans {
@@ -277,20 +259,6 @@ func TestLotterySale(t *testing.T) {
 	}
 }
 
-func auditDir(t *testing.T, dir string) *replay.Report {
-	t.Helper()
-	log, err := wal.Open(dir, wal.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	rep, err := replay.Audit(log, replay.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
-
 // rewriteControls edits the first control record of (activity, sku) that
 // change accepts, then re-chains every record after it and rewrites the
 // head marker: an insider's consistent rewrite, invisible to the chain and
@@ -339,7 +307,7 @@ func TestLotteryDrawCommitFails(t *testing.T) {
 	uids := uidRange(300, 40)
 	answers := make(chan []answer, 1)
 	go func() { answers <- buyAll(t, r.addr, "a", uids) }()
-	for stockOf(t, r.addr, "a").Entrants < len(uids) {
+	for lotterycheck.MustGetStock(t, r.addr, "a").Entrants < len(uids) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	faults.On.Store(true)
@@ -355,12 +323,12 @@ func TestLotteryDrawCommitFails(t *testing.T) {
 	r = launch(t, cfg, dir, wal.Options{})
 	var st lotterycheck.Stock
 	for deadline := time.Now().Add(10 * time.Second); st.Seed == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		st = stockOf(t, r.addr, "a")
+		st = lotterycheck.MustGetStock(t, r.addr, "a")
 	}
 	if st.Entrants != len(uids) {
 		t.Fatalf("after the restart: %+v, want a draw over the %d durable entrants", st, len(uids))
 	}
-	winners := orderOf(t, st, uids)[:20]
+	winners := st.MustOrder(t, uids)[:20]
 	for _, uid := range uids {
 		res, err := httpget.Get(r.addr, fmt.Sprintf("/result?sku=a&uid=%d", uid), 5*time.Second)
 		if err != nil {

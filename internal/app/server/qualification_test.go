@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +183,7 @@ func TestQualificationReportsOverSockets(t *testing.T) {
 	}
 	stop()
 
-	rep := auditStore(t, dir)
+	rep := auditDir(t, filepath.Join(dir, "data"))
 	if !rep.OK {
 		for _, c := range rep.Checks {
 			t.Logf("%s pass=%v %+v", c.Name, c.Pass, c)

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"testing"
 	"time"
 
 	"seckill/internal/testkit/httpget"
@@ -75,4 +76,24 @@ func Reference(uids []uint64, seed, beacon []byte) []uint64 {
 		out[i] = ks[i].uid
 	}
 	return out
+}
+
+// MustGetStock is GetStock for a test: a failure ends the test.
+func MustGetStock(t testing.TB, addr, sku string) Stock {
+	t.Helper()
+	s, err := GetStock(addr, sku)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// MustOrder is Order for a test: a failure ends the test.
+func (s Stock) MustOrder(t testing.TB, uids []uint64) []uint64 {
+	t.Helper()
+	order, err := s.Order(uids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return order
 }
