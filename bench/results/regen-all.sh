@@ -17,7 +17,7 @@
 # hold        BENCHMARKS §3 memory per held connection         bench/run.sh hold
 # overload    BENCHMARKS §5 overload                           bench/run.sh overload
 # burst       BENCHMARKS §4 burst and its plot                 bench/run.sh burst
-# syscalls    BENCHMARKS §1 strace table, CPU/alloc profiles   bench/results/syscalls.sh
+# syscalls    BENCHMARKS §1/§9 strace table, CPU/alloc profiles bench/results/syscalls.sh
 # profile6    BENCHMARKS §6 profile of 1,024 SKUs x 1          bench/results/durable-profile.sh
 # peers       BENCHMARKS §10net/http + Redis + Lua             bench/peers/run.sh
 # metrics     OBSERVABILITY metrics on/off                     bench/run.sh metrics (BASE_REV=ba0edfe)
@@ -26,9 +26,10 @@
 # handoff     EXPORT Go benchmarks, profile, push drain, buy path, crash log   bench/results/handoff.sh
 # cluster     CLUSTER gateway vs direct                       bench/results/cluster.sh
 # waitlist    API/ADMIN waitlisted vs sold_out cost           bench/results/waitlist.sh > waitlist.txt
+# lottery     BENCHMARKS §11 fair opening                      bench/results/lottery.sh > lottery.txt
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls profile6 peers metrics scrape audit handoff cluster waitlist)
+ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls profile6 peers metrics scrape audit handoff cluster waitlist lottery)
 LOG=bench/results/regen-all.log
 
 step() {
@@ -48,6 +49,7 @@ step() {
 	handoff) bash bench/results/handoff.sh ;;
 	cluster) bash bench/results/cluster.sh ;;
 	waitlist) bash bench/results/waitlist.sh | tee bench/results/waitlist.txt ;;
+	lottery) bash bench/results/lottery.sh | tee bench/results/lottery.txt ;;
 	*)
 		echo "regen-all: unknown step $1 (steps: ${ALL[*]})" >&2
 		exit 2
