@@ -29,6 +29,10 @@ type request struct {
 	listAtOffer  *uidset.Set
 	decidedUnder inForce
 	byShard      bool
+	// epoch is how many lapses the simulation had seen when the attempt
+	// was decided (economics.go): an answer may name a win that lapsed
+	// after it.
+	epoch uint64
 	// replies is where Reply puts the request once decided; decision is
 	// the shard's decision.
 	replies  *decisions
@@ -44,6 +48,7 @@ type answer struct {
 	UID      uint64 `json:"uid"`
 	Seq      uint64 `json:"seq"`
 	Ticket   string `json:"ticket"`
+	Position uint64 `json:"position"`
 }
 
 // parseAnswer reads the status and the JSON body of a whole response.

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -44,16 +43,14 @@ func audit(fs vfs.FS) (*replay.Report, error) {
 }
 
 // checkStore checks the recovered store against what the buyers were told:
-// every told win is stored with its seq and ticket; each SKU's seqs run
-// 1..n with n within the quota and no uid twice; under limit = "activity"
-// no uid holds wins in two SKUs of the activity; and each shard's public
-// state agrees. It returns the number of stored wins per SKU.
+// each SKU's seqs run 1..n with n within the quota and no uid winning
+// twice; under limit = "activity" no uid holds wins in two SKUs of the
+// activity; the economics records keep their rules (economics_store.go)
+// and every told win, waitlist place, fate and promotion; and each shard's
+// public state agrees. It returns the number of stored wins per SKU.
 func (w *world) checkStore() ([]uint64, error) {
-	type stored struct {
-		uid    uint64
-		ticket [engine.TicketBytes]byte
-	}
-	bySKU := make([][]stored, len(w.sale.skus))
+	bySKU := make([][]storedHolder, len(w.sale.skus))
+	origin := make([][]uint64, len(w.sale.skus)) // each seq's first winner
 	err := w.in.log.ScanWins(func(win *engine.Win) error {
 		i := w.sale.skuIndex(win.SKU)
 		if i < 0 || w.sale.skus[i].act.ID != win.Activity {
@@ -62,49 +59,48 @@ func (w *world) checkStore() ([]uint64, error) {
 		if win.Seq != uint64(len(bySKU[i]))+1 {
 			return fmt.Errorf("%s: stored seq %d after %d", win.SKU, win.Seq, len(bySKU[i]))
 		}
-		bySKU[i] = append(bySKU[i], stored{uid: win.UID, ticket: win.Ticket})
+		bySKU[i] = append(bySKU[i], storedHolder{uid: win.UID, ticket: win.Ticket})
+		origin[i] = append(origin[i], win.UID)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	econ, err := w.scanEconomics(bySKU)
+	if err != nil {
+		return nil, err
+	}
 	counts := make([]uint64, len(w.sale.skus))
 	holder := map[string]map[uint64]int{}
-	for i, wins := range bySKU {
+	for i, wins := range origin {
 		k := &w.sale.skus[i]
 		counts[i] = uint64(len(wins))
 		if counts[i] > k.quota {
 			return nil, fmt.Errorf("%s: %d wins stored, quota %d: oversold", k.item.SKU, counts[i], k.quota)
 		}
-		if rem := w.in.loops[i].Public().Remaining(); rem != int64(k.quota-counts[i]) {
-			return nil, fmt.Errorf("%s: remaining %d after recovery, store says %d", k.item.SKU, rem, k.quota-counts[i])
+		if rem, want := w.in.loops[i].Public().Remaining(), econ[i].remaining(k.quota); rem != want {
+			return nil, fmt.Errorf("%s: remaining %d after recovery, store says %d", k.item.SKU, rem, want)
 		}
 		seen := map[uint64]bool{}
-		for _, s := range wins {
-			if seen[s.uid] {
-				return nil, fmt.Errorf("%s: uid %d stored twice", k.item.SKU, s.uid)
+		for _, uid := range wins {
+			if seen[uid] {
+				return nil, fmt.Errorf("%s: uid %d stored twice", k.item.SKU, uid)
 			}
-			seen[s.uid] = true
+			seen[uid] = true
 			if k.act.Limit == "activity" {
 				h := holder[k.act.ID]
 				if h == nil {
 					h = map[uint64]int{}
 					holder[k.act.ID] = h
 				}
-				if other, ok := h[s.uid]; ok {
-					return nil, fmt.Errorf("uid %d stored as winner of %s and %s (limit = activity)", s.uid, w.sale.skus[other].item.SKU, k.item.SKU)
+				if other, ok := h[uid]; ok {
+					return nil, fmt.Errorf("uid %d stored as winner of %s and %s (limit = activity)", uid, w.sale.skus[other].item.SKU, k.item.SKU)
 				}
-				h[s.uid] = i
+				h[uid] = i
 			}
 		}
-		for uid, t := range w.told.wins[i] {
-			if t.seq > uint64(len(wins)) {
-				return nil, fmt.Errorf("%s: uid %d was told seq %d; the store has %d wins: a told win is lost", k.item.SKU, uid, t.seq, len(wins))
-			}
-			s := wins[t.seq-1]
-			if s.uid != uid || hex.EncodeToString(s.ticket[:]) != t.ticket {
-				return nil, fmt.Errorf("%s seq %d: told uid %d ticket %s, stored uid %d ticket %x", k.item.SKU, t.seq, uid, t.ticket, s.uid, s.ticket)
-			}
+		if err := w.checkToldEconomics(i, econ[i]); err != nil {
+			return nil, err
 		}
 	}
 	return counts, nil

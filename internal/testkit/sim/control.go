@@ -24,13 +24,17 @@ type inForce struct {
 // inboxItem mirrors one task of a shard's inbox, in inbox order: a queued
 // request, or a control change.
 type inboxItem struct {
-	rq  *request
-	ctl *shardloop.ControlTask
+	rq     *request
+	ctl    *shardloop.ControlTask
+	report *engine.Control // the mall's report ctl carries, if it is one
 }
 
 // control makes one operator change: pause or resume a SKU, or replace a
 // reservation list on every SKU of an activity.
 func (w *world) control() error {
+	if w.rng.IntN(2) == 0 {
+		return w.report()
+	}
 	w.stats.Controls++
 	var resvActs []string
 	for i := range w.sale.cfg.Activities {
@@ -84,9 +88,16 @@ func (w *world) decided(i int, batch []inboxItem) error {
 		if it.rq != nil {
 			it.rq.decidedUnder = w.decidedState[i]
 			it.rq.byShard = true
+			it.rq.epoch = w.lapses
 			continue
 		}
 		res := <-it.ctl.Done() // answered by the step
+		if it.report != nil {
+			if err := w.decidedReport(i, it.report, &res); err != nil {
+				return err
+			}
+			continue
+		}
 		switch res.Verdict {
 		case engine.ControlApplied:
 			switch res.Record.Kind {

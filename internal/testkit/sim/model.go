@@ -47,16 +47,29 @@ func (w *world) check(rq *request, a *answer) error {
 	k := &w.sale.skus[rq.sku]
 	prev, known := w.told.wins[rq.sku][rq.uid]
 	namesWin := a.Result == engine.AlreadyWon.String() || a.Result == engine.Won.String()
+	if namesWin && w.beforeLapse(rq, a) {
+		return nil // decided before the lapse of the win it names
+	}
+	if pos, waits := w.econ[rq.sku].waiting[rq.uid]; waits {
+		// A waiter hears its place until it is promoted.
+		switch a.Result {
+		case engine.SoldOut.String(), engine.NotReserved.String(), engine.LimitReached.String(), engine.None.String():
+			return fmt.Errorf("uid %d, told waitlist position %d of %s, is answered %s", rq.uid, pos, k.item.SKU, a.Result)
+		}
+	}
 	if known {
 		// A winner's retry always hears of its win (SPEC: already_won
 		// comes before not_reserved and sold_out), and a lookup finds it.
 		switch a.Result {
-		case engine.SoldOut.String(), engine.NotReserved.String(), engine.LimitReached.String(), engine.None.String():
+		case engine.SoldOut.String(), engine.NotReserved.String(), engine.LimitReached.String(), engine.None.String(), engine.Waitlisted.String():
 			return fmt.Errorf("uid %d, told it won %s seq %d, is answered %s", rq.uid, k.item.SKU, prev.seq, a.Result)
 		}
 		if a.Result == engine.Won.String() && rq.kind == engine.Buy {
 			return fmt.Errorf("uid %d won %s twice: seq %d, then seq %d", rq.uid, k.item.SKU, prev.seq, a.Seq)
 		}
+	}
+	if a.Result == engine.Waitlisted.String() {
+		return w.checkWaitlisted(rq, k, a)
 	}
 	if !namesWin {
 		return w.checkRefusal(rq, k, a)
@@ -131,7 +144,8 @@ func (w *world) checkRefusal(rq *request, k *skuInfo, a *answer) error {
 	now := w.clock.read()
 	switch a.Result {
 	case engine.SoldOut.String():
-		if rem := w.in.loops[rq.sku].Public().Remaining(); rem != 0 {
+		// A lapse since the decision may have put a unit back on sale.
+		if rem := w.in.loops[rq.sku].Public().Remaining(); rem != 0 && rq.epoch == w.lapses {
 			return fmt.Errorf("%s answered sold_out with %d units left", k.item.SKU, rem)
 		}
 		if w.unreserved(rq, k) {

@@ -80,9 +80,17 @@ func drawSale(rng *rand.Rand) *sale {
 				Stock:        1 + rng.Int64N(60),
 				QuotaPercent: 100,
 			}
-			if rng.IntN(4) == 0 {
+			switch rng.IntN(4) {
+			case 0:
 				it.QuotaPercent = 50 + rng.IntN(50)
 				it.Stock += 2 // keep the quota at least 1
+			case 1:
+				// Overbooked, as the seed's 300 %: more qualifications
+				// than units, most of them reported lapsed or paid.
+				it.QuotaPercent = 101 + rng.IntN(200)
+			}
+			if rng.IntN(2) == 0 {
+				it.Waitlist = rng.IntN(9)
 			}
 			if rng.IntN(4) == 0 {
 				it.ReleasePerSec = 1 + rng.IntN(8)

@@ -34,6 +34,7 @@ const DefaultSteps = 2500
 type Stats struct {
 	Requests, Queued, Batches, WinsTold, RepliesLost int
 	Crashes, Restarts, Faults, Controls, Audits      int
+	Reports, Lapses, Promotions, Waitlisted          int
 	AuditedRecords                                   uint64
 }
 
@@ -69,7 +70,9 @@ type world struct {
 	parsed       httpmin.Request
 	stats        Stats
 	trace        hash.Hash
-	retry        []uint64 // uids that were refused for now and will try again
+	retry        []uint64    // uids that were refused for now and will try again
+	econ         []*econTold // by SKU index (economics.go)
+	lapses       uint64      // lapses the model has heard of, in order: the epoch of a decision
 	log          io.Writer
 }
 
@@ -98,6 +101,9 @@ func Run(seed uint64, opts Options) (*Result, error) {
 		w.key[i] = byte(rng.UintN(256))
 	}
 	w.told = newTold(w.sale)
+	for range w.sale.skus {
+		w.econ = append(w.econ, newEconTold())
+	}
 	w.pending = make([]int, len(w.sale.skus))
 	w.inbox = make([][]inboxItem, len(w.sale.skus))
 	if err := w.start(); err != nil {
@@ -171,7 +177,7 @@ func (w *world) arrivals(n int) error {
 // then a SKU the sale does not have or a request without a uid.
 func (w *world) drawRequest() *request {
 	w.nextTag++
-	rq := &request{tag: w.nextTag, kind: engine.Buy, replies: &w.replies}
+	rq := &request{tag: w.nextTag, kind: engine.Buy, replies: &w.replies, epoch: w.lapses}
 	if w.rng.IntN(100) < 15 {
 		rq.kind = engine.Lookup
 	}
@@ -396,6 +402,10 @@ func (s *Stats) add(o Stats) {
 	s.Restarts += o.Restarts
 	s.Faults += o.Faults
 	s.Controls += o.Controls
+	s.Reports += o.Reports
+	s.Lapses += o.Lapses
+	s.Promotions += o.Promotions
+	s.Waitlisted += o.Waitlisted
 	s.Audits += o.Audits
 	s.AuditedRecords += o.AuditedRecords
 }

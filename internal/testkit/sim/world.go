@@ -84,6 +84,7 @@ func (in *instance) build(s *sale, key []byte) error {
 			EndUnixNano:         act.EndTime.UnixNano(),
 			LimitActivity:       cl != nil,
 			ReservationRequired: act.Reservation == "required",
+			Waitlist:            uint64(k.item.Waitlist),
 		}
 		shard := engine.NewShard(spec, engine.NewTicketSigner(key), cl, nil)
 		shards[[2]string{act.ID, k.item.SKU}] = shard
