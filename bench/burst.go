@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,8 @@ func (w *worker) burst(ctx context.Context) {
 	if !sleepUntil(ctx, s.StartUnixNano) {
 		return
 	}
+	self := []int{os.Getpid()}
+	cpu0, cpuErr := ReadCPU(self)
 	ctx, cancel := context.WithDeadline(ctx, time.Unix(0, max(s.StartUnixNano, time.Now().UnixNano())).Add(s.Duration))
 	defer cancel()
 	ready := make(chan int32, len(users)) // each user is in at most one place
@@ -84,11 +87,13 @@ func (w *worker) burst(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	wg.Wait()
-	if n := left.Load(); n > 0 {
-		w.rec.mu.Lock()
-		w.rec.p.Unfinished += n
-		w.rec.mu.Unlock()
+	cpu1, err := ReadCPU(self)
+	w.rec.mu.Lock()
+	if cpuErr == nil && err == nil {
+		w.rec.p.BurstCPUNanos = int64(cpu1.Sub(cpu0).Total() * 1e9)
 	}
+	w.rec.p.Unfinished += left.Load()
+	w.rec.mu.Unlock()
 }
 
 // retryDelay is how long a user waits before trying again: what a busy

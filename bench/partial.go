@@ -101,6 +101,10 @@ type Partial struct {
 	// RunDelayNanos is how long the generator's threads waited for a CPU
 	// while runnable (schedstat), summed over worker processes.
 	RunDelayNanos int64 `json:"run_delay_ns"`
+	// BurstCPUNanos is the generator's own CPU (utime+stime) from the
+	// burst's start to its last answer, summed over worker processes: set
+	// next to the server's, it shows which side bounded the attempts/s.
+	BurstCPUNanos int64 `json:"burst_cpu_ns,omitempty"`
 
 	FirstUnixNano int64 `json:"first_unix_nano"` // first attempt began
 	LastUnixNano  int64 `json:"last_unix_nano"`  // last attempt ended
@@ -169,6 +173,7 @@ func (p *Partial) Merge(o *Partial) {
 	}
 	p.Held += o.Held
 	p.RunDelayNanos += o.RunDelayNanos
+	p.BurstCPUNanos += o.BurstCPUNanos
 	p.HoldFailed += o.HoldFailed
 	if p.FirstUnixNano == 0 || (o.FirstUnixNano != 0 && o.FirstUnixNano < p.FirstUnixNano) {
 		p.FirstUnixNano = o.FirstUnixNano

@@ -27,6 +27,7 @@ type Summary struct {
 	HiccupP99   int64            `json:"hiccup_p99_us"`
 	HiccupMax   int64            `json:"hiccup_max_us"`
 	RunDelayS   float64          `json:"generator_run_delay_s"`
+	BurstCPUS   float64          `json:"generator_cpu_s,omitempty"`
 	Results     map[string]int64 `json:"results"`
 	Errors      map[string]int64 `json:"errors"`
 	Finals      map[string]int64 `json:"finals,omitempty"`
@@ -57,6 +58,7 @@ func Summarize(p *Partial, checks []Check) Summary {
 	s.P999Micros = h.ValueAtQuantile(99.9)
 	s.MaxMicros = h.Max()
 	s.RunDelayS = float64(p.RunDelayNanos) / 1e9
+	s.BurstCPUS = float64(p.BurstCPUNanos) / 1e9
 	if h := p.Hiccups; h != nil && h.TotalCount() > 0 {
 		s.HiccupP99, s.HiccupMax = h.ValueAtQuantile(99), h.Max()
 	}
@@ -78,6 +80,9 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "won latency: p50 %s  p99 %s  max %s\n", micros(s.WonP50), micros(s.WonP99), micros(s.WonMax))
 	}
 	fmt.Fprintf(w, "generator hiccups (1 ms sleep woke late by): p99 %s  max %s; generator waited %.2fs for a CPU\n", micros(s.HiccupP99), micros(s.HiccupMax), s.RunDelayS)
+	if s.BurstCPUS > 0 {
+		fmt.Fprintf(w, "generator cpu during the burst: %.2fs (%.0f%% of the burst's wall time)\n", s.BurstCPUS, 100*s.BurstCPUS/s.Seconds)
+	}
 	fmt.Fprintf(w, "results: %s\n", counts(s.Results))
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "no answer: %s\n", counts(s.Errors))

@@ -20,6 +20,10 @@ type serverFigures struct {
 	UserSec         float64 `json:"cpu_user_s"`
 	SysSec          float64 `json:"cpu_sys_s"`
 	CPUPerAttemptUS float64 `json:"cpu_us_per_attempt"`
+	// CoreBusy is that CPU over the run's wall time (first attempt to last
+	// answer): near 1 on a pinned single core, the server bounded the
+	// attempts/s; well below, the generator or a stall did.
+	CoreBusy        float64 `json:"core_busy,omitempty"`
 	RSSBefore       int64   `json:"rss_before"`
 	RSSMax          int64   `json:"rss_max"`
 	RSSAfter        int64   `json:"rss_after"`
@@ -44,7 +48,7 @@ type serverFigures struct {
 }
 
 func (s *serverFigures) writeText(w io.Writer) {
-	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt; waited %.2fs for a CPU\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS, s.RunDelayS)
+	fmt.Fprintf(w, "server pids %v: cpu %.3fs user + %.3fs sys = %.2f µs per attempt (%.0f%% of the run's wall time); waited %.2fs for a CPU\n", s.PIDs, s.UserSec, s.SysSec, s.CPUPerAttemptUS, 100*s.CoreBusy, s.RunDelayS)
 	fmt.Fprintf(w, "server rss: before %s, max %s, after %s\n", mib(s.RSSBefore), mib(s.RSSMax), mib(s.RSSAfter))
 	if n := len(s.RSSTimeline); n >= 4 {
 		fmt.Fprintf(w, "server rss by quarter of the run: %s, %s, %s, %s\n", mib(s.RSSTimeline[n/4-1]), mib(s.RSSTimeline[n/2-1]), mib(s.RSSTimeline[3*n/4-1]), mib(s.RSSTimeline[n-1]))
@@ -185,6 +189,9 @@ func (s *sampler) stop(runErr error, p *bench.Partial) (*serverFigures, error) {
 	f.UserSec, f.SysSec = d.UserSec, d.SysSec
 	if runErr == nil && p != nil && p.Attempts > 0 {
 		f.CPUPerAttemptUS = d.Total() / float64(p.Attempts) * 1e6
+		if p.LastUnixNano > p.FirstUnixNano {
+			f.CoreBusy = d.Total() / (float64(p.LastUnixNano-p.FirstUnixNano) / 1e9)
+		}
 	}
 	if f.RSSAfter, err = bench.ReadRSS(s.pids); err != nil {
 		return nil, err
