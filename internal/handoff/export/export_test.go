@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
 
@@ -224,16 +223,7 @@ func TestCrashAtEveryStage(t *testing.T) {
 					format = FormatCSV
 				}
 				crashed := filepath.Join(dir, "crashed-"+name)
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					newExporter(t, l, dir).Run(Options{Out: "crashed-" + name, Format: format, Pause: func(stage string) {
-						if stage == tc.stage {
-							runtime.Goexit()
-						}
-					}})
-				}()
-				<-done
+				crashAt(t, l, dir, "crashed-"+name, format, "", tc.stage)
 				fill(t, l, "a", 5, "s1", "s2") // the sale went on meanwhile
 				next := filepath.Join(dir, "next-"+name)
 				if _, err := newExporter(t, l, dir).Run(Options{Out: "next-" + name, Format: format}); err != nil {

@@ -11,19 +11,27 @@ import (
 )
 
 // crashAt runs an export of name on l that stops for good at stage, as a
-// crash there would: nothing after it runs, no rollback.
-func crashAt(t *testing.T, l *wal.Log, dir, name, cursor, stage string) {
+// crash there would: nothing after it runs, no rollback. A run that ends
+// without reaching stage fails the test, so a stage the exporter stopped
+// announcing cannot pass as a crash there.
+func crashAt(t *testing.T, l *wal.Log, dir, name, format, cursor, stage string) {
 	t.Helper()
 	done := make(chan struct{})
+	var stopped bool
+	var runErr error
 	go func() {
 		defer close(done)
-		newExporter(t, l, dir).Run(Options{Out: name, Format: FormatJSONL, Cursor: cursor, Pause: func(s string) {
+		_, runErr = newExporter(t, l, dir).Run(Options{Out: name, Format: format, Cursor: cursor, Pause: func(s string) {
 			if s == stage {
+				stopped = true
 				runtime.Goexit()
 			}
 		}})
 	}()
 	<-done
+	if !stopped {
+		t.Fatalf("the export of %s ended (%v) without reaching stage %s", name, runErr, stage)
+	}
 }
 
 // TestRecoverChecksWhatItRollsForward crashes a run after its file and
@@ -85,7 +93,7 @@ func TestRecoverChecksWhatItRollsForward(t *testing.T) {
 			}
 			fill(t, l, "a", 7, "s1", "s2")
 			crashed := filepath.Join(dir, "crashed.jsonl")
-			crashAt(t, l, dir, "crashed.jsonl", "", StageManifest)
+			crashAt(t, l, dir, "crashed.jsonl", FormatJSONL, "", StageManifest)
 			tc.breakIt(t, l, crashed)
 			m, err := newExporter(t, l, dir).Run(Options{Out: "next.jsonl", Format: FormatJSONL})
 			if err != nil {

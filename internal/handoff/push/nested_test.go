@@ -73,7 +73,10 @@ func TestNoReadInsideAScan(t *testing.T) {
 		done <- err
 	}()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("next() with the store open: %v", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("next() deadlocked: a read nested in a scan waits behind the waiting Close")
 	}
