@@ -7,16 +7,28 @@ import (
 
 // FuzzParse feeds Parse arbitrary files: it never panics, and a file it
 // accepts gives every node a valid config, one node per SKU in Owners,
-// and a gateway config that names every node's upstream.
+// and a gateway config that names every node's upstream. The valid files
+// it is seeded with must keep parsing: a change that makes Parse refuse
+// them fails here instead of passing as a rejected input.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(twoNodes))
-	f.Add([]byte(strings.Replace(twoNodes, `activities = ["two", "three"]`, `activities = ["two"]`, 1)))
+	valid := map[string]bool{
+		twoNodes: true,
+		// activity "three" on node a instead of b
+		strings.NewReplacer(`activities = ["one"]`, `activities = ["one", "three"]`,
+			`activities = ["two", "three"]`, `activities = ["two"]`).Replace(twoNodes): true,
+	}
+	for file := range valid {
+		f.Add([]byte(file))
+	}
 	f.Add([]byte("[[node]]\nname = \"a\"\n[gateway]\nlisten = \"x\"\n"))
 	f.Add([]byte("[server]\nlisten = 1\n"))
 	dir := f.TempDir() // relative files (secret_file, ...) are looked for, never found, here
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, dir, now)
 		if err != nil {
+			if valid[string(data)] {
+				t.Fatalf("a valid seed file no longer parses: %v", err)
+			}
 			return
 		}
 		conf := string(c.NginxStandalone())
