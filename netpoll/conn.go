@@ -41,6 +41,10 @@ type connCtx struct {
 	reading  bool            // head has been reset for this connection
 	proxied  bool            // a trusted proxy's PROXY header is still to come
 	client   netip.Addr      // the peer, or the client its PROXY header named
+	// replies is the reply queue of the connection's event loop; nextReply
+	// links the context on it while its reply waits there (wake.go).
+	replies   *replyQueue
+	nextReply *connCtx
 
 	wheelTick  int64 // where the idle wheel filed this connection
 	wheelIndex int
@@ -66,17 +70,19 @@ func newConnCtx(srv *Server, c gnet.Conn) *connCtx {
 func (x *connCtx) free() {
 	x.dropPartial()
 	x.reading, x.proxied, x.client = false, false, netip.Addr{}
-	x.c = nil
+	x.c, x.replies = nil, nil
 	x.pending = gate.Pending{}
 	ctxPool.Put(x)
 }
 
 // Reply is the shard's answer to a queued attempt; it runs on the shard's
 // goroutine, the per-SKU serial path, so it only keeps the decision and
-// wakes the event loop, which encodes and writes it (writeReply).
+// queues the context on its event loop's reply queue, which wakes the loop
+// once for all the replies that wait there. The loop encodes and writes
+// each (deliver). It allocates nothing.
 func (x *connCtx) Reply(d *engine.Decision) {
 	x.decision = *d
-	conn := x.c // read before publishing stateReplied: after it, x may be freed
+	q := x.replies // read before publishing stateReplied: after it, x may be freed
 	for {
 		old := x.state.Load()
 		if x.state.CompareAndSwap(old, old|stateReplied) {
@@ -87,19 +93,31 @@ func (x *connCtx) Reply(d *engine.Decision) {
 			break
 		}
 	}
-	_ = conn.Wake(nil)
+	// From here the reply queue owns x: a close does not free it, deliver
+	// does.
+	q.push(x)
 }
 
-// writeReply encodes the shard's decision and writes it; it runs on the
-// event loop once Reply has published stateReplied. The attempt stops
-// counting as queued only here, once its answer is in the socket, so that a
-// drain waits for the write and not merely for the shard.
-func (x *connCtx) writeReply(c gnet.Conn) gnet.Action {
+// deliver encodes the shard's decision and writes it, then closes the
+// connection; it runs on the event loop, which took x from its reply
+// queue. The attempt stops counting as queued only once its answer is in
+// the socket (or gnet's buffer, which the close flushes), so that a drain
+// waits for the write and not merely for the shard. If the peer left
+// meanwhile, the attempt is only settled.
+func (x *connCtx) deliver() {
+	if x.state.Load()&stateClosed != 0 {
+		x.abandon()
+		return
+	}
+	s, c := x.srv, x.c
 	bp := replyPool.Get().(*[]byte)
-	_ = x.srv.write(c, bp, x.srv.gate.Answer(&x.pending, &x.decision, (*bp)[:0]))
-	x.srv.queued.Add(-1)
-	x.state.Store(0) // answered: the shard holds nothing any more
-	return gnet.Close
+	resp := s.gate.Answer(&x.pending, &x.decision, (*bp)[:0])
+	x.state.Store(0)     // answered: from here the close frees x
+	_, _ = c.Write(resp) // a failed write closes c at once, freeing x
+	*bp = resp[:0]
+	replyPool.Put(bp)
+	_ = c.EventLoop().Close(c) // flushes what Write buffered; a no-op if c is gone
+	s.queued.Add(-1)
 }
 
 // abandon ends a queued attempt whose answer can no longer be written, and
@@ -115,13 +133,11 @@ func (x *connCtx) closed() {
 	for {
 		old := x.state.Load()
 		if x.state.CompareAndSwap(old, old|stateClosed) {
-			switch {
-			case old&stateQueued == 0:
+			if old&stateQueued == 0 {
 				x.free()
-			case old&stateReplied != 0:
-				x.abandon() // replied, but the wake came after the close
 			}
-			// Otherwise the shard still holds it; Reply abandons it.
+			// Otherwise the shard still holds it, and Reply abandons it;
+			// or its reply waits in the reply queue, and deliver does.
 			return
 		}
 	}

@@ -7,16 +7,19 @@
 // carries a small pooled context (connCtx) with a three-bit state that the
 // event loop and the shard goroutine hand back and forth:
 //
-//	reading ──Serve queues──▶ queued ──shard Reply──▶ replied ──Wake──▶ written, closed
+//	reading ──Serve queues──▶ queued ──shard Reply──▶ replied ──loop's reply queue──▶ written, closed
 //	   │                        │                        │
 //	   └──idle timeout/peer close──▶ closed (the later of close and reply frees the context)
 //
-// The reply path is one-way: the shard's Reply only stores its decision in
-// the context and wakes the event loop; the loop encodes it, releases the
-// uid's in-flight slot and writes, off the shard's serial path. An attempt
-// counts as queued until its answer is written (or its client has gone),
-// so Drain, which waits for that count to reach zero, loses no reply to the
-// Stop that follows (gnet runs Stop before queued low-priority wakes).
+// The reply path is one-way and allocates nothing: the shard's Reply only
+// stores its decision in the context and pushes the context onto its event
+// loop's reply queue (wake.go); the first push into an empty queue wakes
+// the loop through a socketpair registered with it, and the loop takes
+// every queued reply at once, encodes each, releases the uid's in-flight
+// slot and writes, off the shard's serial path. An attempt counts as queued
+// until its answer is written (or its client has gone), so Drain, which
+// waits for that count to reach zero, loses no reply to the Stop that
+// follows.
 //
 // Limits: a request head longer than the read limit gets 431; a connection
 // that has not completed its head within idle_timeout is closed (gnet has no

@@ -9,9 +9,9 @@ import (
 
 // TestDrainAnswersEveryQueuedAttempt queues many attempts on a held shard,
 // starts the drain, then lets the shard decide: Drain returns only once
-// every answer is written, so the Stop that follows loses none (gnet's Stop
-// is a high-priority task and would otherwise overtake the low-priority
-// wakes of the replies). A request during the drain gets unavailable.
+// every answer is written, so the Stop that follows loses none (it would
+// otherwise close connections whose replies still wait in their loop's
+// reply queue). A request during the drain gets unavailable.
 func TestDrainAnswersEveryQueuedAttempt(t *testing.T) {
 	const clients = 100
 	r := newRig(t, rigOptions{held: true, queue: clients})

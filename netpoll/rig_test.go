@@ -30,6 +30,7 @@ type rigOptions struct {
 	maxConns int
 	queue    int
 	held     bool // do not start the shard loop yet
+	batchMax int  // the shard's batch limit; 0 = 16
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -43,6 +44,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.queue == 0 {
 		o.queue = 256
 	}
+	if o.batchMax == 0 {
+		o.batchMax = 16
+	}
 	log, err := wal.Open(t.TempDir(), wal.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +54,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	start := time.Now().Add(-time.Second)
 	rs := gate.RouteSpec{Activity: "act", SKU: "s1", Quota: 1000, StartUnixNano: start.UnixNano(), EndUnixNano: start.Add(time.Hour).UnixNano()}
 	spec := engine.Spec{Activity: rs.Activity, SKU: rs.SKU, Quota: 1000, StartUnixNano: rs.StartUnixNano, EndUnixNano: rs.EndUnixNano}
-	loop := shardloop.New(engine.NewShard(spec, engine.NewTicketSigner([]byte("k")), nil, nil), log, o.queue, 16, func() int64 { return time.Now().UnixNano() })
+	loop := shardloop.New(engine.NewShard(spec, engine.NewTicketSigner([]byte("k")), nil, nil), log, o.queue, o.batchMax, func() int64 { return time.Now().UnixNano() })
 	started := make(chan struct{})
 	r := &rig{loop: loop}
 	r.run = func() {

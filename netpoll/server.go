@@ -64,6 +64,10 @@ type Server struct {
 	stopping     atomic.Bool
 	bootOnce     sync.Once
 	bootErr      error // why OnBoot refused to serve; read by Run after the engine ended
+	// replyQueues holds each event loop's reply queue (wake.go), by
+	// gnet.EventLoop; failed, why the front end cannot go on serving.
+	replyQueues sync.Map
+	failed      atomic.Pointer[error]
 }
 
 // New returns a server; Run starts it.
@@ -120,6 +124,9 @@ func (s *Server) Run() error {
 	if s.bootErr != nil {
 		return s.bootErr
 	}
+	if failed := s.failed.Load(); failed != nil {
+		return errors.Join(ErrStopped, *failed)
+	}
 	if s.stopping.Load() {
 		return err
 	}
@@ -163,13 +170,24 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 // connection limit, leaving file descriptors for the store and for accept
 // itself.
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if _, wake := c.Context().(*replyQueue); wake {
+		return nil, gnet.None // a loop's reply wake (wake.go), not a client
+	}
 	if s.open.Add(1) > int64(s.opts.MaxConnections) {
 		s.open.Add(-1)
 		s.refused.Add(1)
 		drainSocket(c)
 		return s.busy, gnet.Close
 	}
+	q, err := s.replyQueueOf(c)
+	if err != nil {
+		s.log.Error("netpoll: no reply queue for an event loop; stopping", "err", err)
+		s.failed.CompareAndSwap(nil, &err)
+		s.open.Add(-1)
+		return nil, gnet.Shutdown
+	}
 	x := newConnCtx(s, c)
+	x.replies = q
 	x.client = remoteAddr(c)
 	x.proxied = s.opts.ProxyProtocol && s.opts.TrustedProxies.Contains(x.client)
 	c.SetContext(x)
@@ -178,9 +196,12 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 }
 
 // OnClose ends a connection's context.
-func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
+func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	x, ok := c.Context().(*connCtx)
 	if !ok {
+		if _, wake := c.Context().(*replyQueue); wake {
+			return s.wakeClosed(err)
+		}
 		return gnet.None // refused in OnOpen
 	}
 	s.open.Add(-1)
@@ -199,17 +220,18 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 
 var requestPool = sync.Pool{New: func() any { return new(httpmin.Request) }}
 
-// OnTraffic reads a request head, or writes a shard's reply when woken.
+// OnTraffic reads a request head, or, on a loop's reply wake, writes the
+// shards' replies that wait in its queue.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	x, ok := c.Context().(*connCtx)
 	if !ok {
+		if q, wake := c.Context().(*replyQueue); wake {
+			q.deliverAll(c)
+			return gnet.None
+		}
 		return gnet.Close
 	}
-	st := x.state.Load()
-	if st&stateReplied != 0 {
-		return x.writeReply(c)
-	}
-	if st&stateQueued != 0 {
+	if x.state.Load()&stateQueued != 0 {
 		_, _ = c.Discard(-1) // bytes after the head; the answer is on its way
 		return gnet.None
 	}
