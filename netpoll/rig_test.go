@@ -33,7 +33,7 @@ type rigOptions struct {
 	batchMax int  // the shard's batch limit; 0 = 16
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	if o.idle == 0 {
 		o.idle = 5 * time.Second
@@ -109,7 +109,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 
 // freePort returns a loopback port nobody listens on; gnet opens one
 // SO_REUSEPORT listener per event loop, so port 0 cannot be used.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,7 +156,7 @@ func result(resp string) string {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

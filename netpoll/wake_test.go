@@ -1,8 +1,6 @@
 package netpoll
 
 import (
-	"bytes"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -117,60 +115,5 @@ func TestReplyQueueConcurrentPushes(t *testing.T) {
 			seen[i] = true
 			taken++
 		}
-	}
-}
-
-// TestReplyHandOffAllocs: the reply path from the shard's step of a queued
-// attempt — Reply, the reply queue, the loop's wake, the encoding and the
-// write to the client's socket, and the close — allocates nothing. Each run
-// steps one attempt of a held shard and reads its answer on a raw socket.
-func TestReplyHandOffAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are meaningless under the race detector")
-	}
-	const runs = 100
-	r := newRig(t, rigOptions{held: true, queue: runs + 1, batchMax: 1})
-	port, _ := strconv.Atoi(r.addr[len("127.0.0.1:"):])
-	fds := make([]int, runs+1)
-	for i := range fds {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { unix.Close(fd) })
-		if err := unix.Connect(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := unix.Write(fd, []byte("GET /result?sku=s1&uid="+strconv.Itoa(i+1)+" HTTP/1.1\r\n\r\n")); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the lookup queued", func() bool { return r.srv.queued.Load() == int64(i+1) })
-		fds[i] = fd
-	}
-	buf := make([]byte, 1024)
-	next, bad := 0, 0
-	allocs := testing.AllocsPerRun(runs, func() {
-		if !r.loop.StepQueued() {
-			bad++
-			return
-		}
-		fd, got := fds[next], 0
-		next++
-		for {
-			n, err := unix.Read(fd, buf[got:])
-			if err != nil || n == 0 {
-				break
-			}
-			got += n
-		}
-		if !bytes.Contains(buf[:got], []byte(`{"result":"none"}`)) {
-			bad++
-		}
-	})
-	if bad != 0 || next != runs+1 {
-		t.Fatalf("%d of %d answers missing or wrong", bad, next)
-	}
-	if allocs != 0 {
-		t.Errorf("%.1f allocations per reply handed from the shard to the socket", allocs)
 	}
 }

@@ -29,7 +29,7 @@
 # lottery     BENCHMARKS §11 fair opening                      bench/results/lottery.sh > lottery.txt
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls profile6 peers metrics scrape audit handoff cluster waitlist lottery)
+ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls replyhandoff profile6 peers metrics scrape audit handoff cluster waitlist lottery)
 LOG=bench/results/regen-all.log
 
 step() {
@@ -48,6 +48,7 @@ step() {
 	audit) bash bench/results/audit-export.sh ;;
 	handoff) bash bench/results/handoff.sh ;;
 	cluster) bash bench/results/cluster.sh ;;
+	replyhandoff) bash bench/results/reply-handoff.sh ;;
 	waitlist) bash bench/results/waitlist.sh | tee bench/results/waitlist.txt ;;
 	lottery) bash bench/results/lottery.sh | tee bench/results/lottery.txt ;;
 	*)
