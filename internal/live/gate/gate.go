@@ -175,8 +175,8 @@ func (g *Gate) route(req *httpmin.Request, client netip.Addr, nowUnixNano int64,
 	return notFound(out), false
 }
 
-// attempt runs the cheap checks in the order that costs least first, then
-// queues the attempt on its shard.
+// attempt runs the cheap checks in SPEC's order of checks, then queues the
+// attempt on its shard.
 func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind engine.Kind, to shardloop.Replier, p *Pending, out []byte) ([]byte, bool) {
 	sku, ok := req.Query("sku")
 	if !ok || !g.validSKU(sku) {
@@ -194,17 +194,14 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 	if !ok {
 		return g.counted(r, kind, engine.BadRequest, simple(out, engine.BadRequest)) // a trusted proxy's list we cannot read
 	}
-	if bl := g.blocked.Load(); bl != nil {
-		_, u := bl.uids[uid]
-		_, a := bl.addrs[client]
-		if u || a {
-			return g.counted(r, kind, engine.Blocked, simple(out, engine.Blocked))
-		}
-	}
-	if g.perAddrPerSec > 0 && !g.addrRate.allow(client.As16(), now/1e9, g.perAddrPerSec) {
-		return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
-	}
+	// From here SPEC's order of checks, as engine.Shard.Step makes them
+	// (docs/API.md, "Order of checks"; TestOrderOfChecksEveryPair holds the
+	// two to it): a failed store (fail closed), the window, the blocklist,
+	// the pause.
 	pub := r.Loop.Public()
+	if pub.Failed() {
+		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
+	}
 	if kind == engine.Buy {
 		if now < r.StartUnixNano {
 			return g.counted(r, kind, engine.NotStarted, notStarted(out, r, now))
@@ -213,7 +210,14 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 			return g.counted(r, kind, engine.Ended, withSKU(out, engine.Ended, r))
 		}
 	}
-	if pub.Paused() || pub.Failed() {
+	if bl := g.blocked.Load(); bl != nil {
+		_, u := bl.uids[uid]
+		_, a := bl.addrs[client]
+		if u || a {
+			return g.counted(r, kind, engine.Blocked, simple(out, engine.Blocked))
+		}
+	}
+	if pub.Paused() {
 		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
 	}
 	// SPEC's order of checks from here: already_won, not_reserved,
@@ -249,6 +253,13 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		if soldOutNow {
 			return g.counted(r, kind, engine.SoldOut, soldOut(out, r))
 		}
+	}
+	// The admission tiers come last: a busy answer says "try again", which
+	// must not hide a refusal that no retry changes.
+	if g.perAddrPerSec > 0 && !g.addrRate.allow(client.As16(), now/1e9, g.perAddrPerSec) {
+		return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
+	}
+	if kind == engine.Buy {
 		if st := r.Settings(); st.AdmitPerSec > 0 && !r.admit.allow(now/1e9, uint32(st.AdmitPerSec)) {
 			return g.counted(r, kind, engine.Busy, g.busy(out, g.retryMs))
 		}
