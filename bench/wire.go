@@ -17,13 +17,18 @@ import (
 // Error classes: an attempt that got no HTTP answer is counted under one of
 // these instead of a result.
 const (
-	errConnect     = "connect"
-	errWrite       = "write"
-	errReset       = "reset"
-	errTimeout     = "timeout"
-	errEOF         = "closed_without_answer"
-	errBadResponse = "bad_response"
-	errOverrun     = "client_overrun" // sustained: the generator could not keep up
+	errConnect = "connect"
+	// A connect that timed out is the sign of an accept queue that
+	// overflowed (the kernel drops the SYN; the client resends it after 1 s,
+	// 3 s, 7 s); a refused one, of a listener that is gone.
+	errConnectTimeout = "connect_timeout"
+	errConnectRefused = "connect_refused"
+	errWrite          = "write"
+	errReset          = "reset"
+	errTimeout        = "timeout"
+	errEOF            = "closed_without_answer"
+	errBadResponse    = "bad_response"
+	errOverrun        = "client_overrun" // sustained: the generator could not keep up
 )
 
 // knownResults interns result names so recording one does not allocate.
@@ -75,7 +80,7 @@ func appendRequest(dst []byte, s *Spec, sku string, uid uint64, expiry int64) []
 func roundTrip(ctx context.Context, dl *dialer, req []byte, buf []byte, timeout time.Duration) (answer, string) {
 	c, err := dl.dial(ctx)
 	if err != nil {
-		return answer{}, errConnect
+		return answer{}, classifyDial(err)
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
@@ -116,6 +121,16 @@ func readAnswer(c net.Conn, buf []byte) (answer, string) {
 		return answer{}, errBadResponse
 	}
 	return a, ""
+}
+
+func classifyDial(err error) string {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT):
+		return errConnectTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errConnectRefused
+	}
+	return errConnect
 }
 
 func classify(err error, fallback string) string {
