@@ -29,6 +29,10 @@ PEER_CONNS=${PEER_CONNS:-15000}
 PEER_UNITS=${PEER_UNITS:-1000}
 PEER_RESERVED=${PEER_RESERVED:-1000000}
 PEER_REPS=${PEER_REPS:-3}
+# PEER_ROWS picks the servers (a diagnostic may run only seckill's two
+# front ends); PEER_SVG is where the plot of the first alternation goes.
+PEER_ROWS=${PEER_ROWS:-netpoll nethttp redis-lua}
+PEER_SVG=${PEER_SVG:-$ROOT/docs/img/peers.svg}
 PEER_SKU=hot
 
 build_peer() {
@@ -117,28 +121,43 @@ start_peer() {
 # already_won as their final answer): what a durable store must hold.
 last_wins() { tail -1 "$OUT/peers.jsonl" | grep -o '"wins":[0-9]*' | cut -d: -f2; }
 
-# check_peer_durable kills Redis with -9, restarts it from its AOF and
-# checks the sale it kept against the last run's won answers.
+# kill9 PID kills a server this script started with -9 and waits until it
+# is gone (its files unlocked). It must run in the shell that started the
+# server, not in a pipeline's subshell, where wait cannot see it.
+kill9() {
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# crash_server kills the last run's server with -9; the peer's Redis is
+# then restarted from its AOF, for check_peer_durable to read.
+crash_server() {
+	case $1 in
+	redis-lua)
+		kill "$PEER_PID"
+		kill9 "$REDIS_PID"
+		start_redis "$REDIS_PORT" "$WORK/redis"
+		;;
+	*) kill9 "$PID" ;;
+	esac
+}
+
+# check_peer_durable checks the sale Redis kept after kill -9 and a
+# restart from its AOF against the last run's won answers.
 check_peer_durable() {
-	kill "$PEER_PID"
-	kill -9 "$REDIS_PID"
-	wait "$REDIS_PID" 2>/dev/null || true
-	start_redis "$REDIS_PORT" "$WORK/redis"
 	"$BIN/redisflash" check -redis "127.0.0.1:$REDIS_PORT" -skus "$PEER_SKU" -stock "$PEER_UNITS" -reserved "$PEER_RESERVED" -won "$(last_wins)" ||
 		echo "FAIL redisflash check"
 }
 
-# check_seckill_durable kills the engine with -9 and audits its log with
+# check_seckill_durable audits the log of the engine killed with -9 with
 # `seckill replay`: every check passes and the log holds exactly as many
 # winners of the SKU as users heard won.
 check_seckill_durable() {
 	local name=$1 wins kept report
 	wins=$(last_wins)
-	kill -9 "$PID"
-	wait "$PID" 2>/dev/null || true
 	report=$("$BIN/seckill" replay -data "$WORK/$name-data" 2>&1) || true
 	kept=$(awk -v sku="$PEER_SKU" '$1 == "peers" && $2 == sku { print $5 }' <<<"$report")
-	grep -E '^(OK|FAILED|FAIL|TRUNCATED)' <<<"$report"
+	grep -E '^(OK|FAILED|FAIL|TRUNCATED)|^seckill replay' <<<"$report" || true
 	echo "winners in the log ${kept:-none}; users who heard won: ${wins:-none}"
 	if grep -q '^OK: every check passed' <<<"$report" && [ -n "$kept" ] && [ "$kept" = "$wins" ]; then
 		echo "ok: seckill replay after kill -9 of the engine: every check passed, every won answer durable"
@@ -167,6 +186,7 @@ peer_run() {
 	load burst -addr "127.0.0.1:$PORT" -pid "$PID" "${ADMIN[@]}" -secret "$SECRET" -skus "$PEER_SKU" \
 		-users "$PEER_USERS" -conns "$PEER_CONNS" -duration 300s -quota "$PEER_UNITS" \
 		-label "$row" -append "$OUT/peers.jsonl" -csv "$OUT/peers-$row-$rep.csv" 2>/dev/null || true
+	crash_server "$row"
 	{
 		echo "== $(date -u +%FT%TZ) run $rep, $row; load $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "tcp counters (whole machine) before: $before"
@@ -186,23 +206,31 @@ peers() {
 	seq 1 "$PEER_RESERVED" >"$WORK/reserved.txt"
 	: >"$OUT/peers.jsonl"
 	: >"$OUT/peers-check.txt"
-	mkdir -p "$ROOT/docs/img"
-	local rows=(netpoll nethttp redis-lua)
+	mkdir -p "$(dirname "$PEER_SVG")"
+	local rows csvs=() names=()
+	read -ra rows <<<"$PEER_ROWS"
 	for rep in $(seq "$PEER_REPS"); do
 		# Each alternation starts one server later, so no server always
 		# runs first (right after the build) or last.
-		local k=$(((rep - 1) % 3))
+		local k=$(((rep - 1) % ${#rows[@]}))
 		for row in "${rows[@]:k}" "${rows[@]:0:k}"; do
 			peer_run "$rep" "$row"
 		done
 	done
-	"$BIN/seckill-bench" plot -csv "$OUT/peers-netpoll-1.csv,$OUT/peers-nethttp-1.csv,$OUT/peers-redis-lua-1.csv" \
-		-names "seckill netpoll,seckill net/http,net/http + Redis Lua" -out "$ROOT/docs/img/peers.svg" \
+	for row in "${rows[@]}"; do
+		csvs+=("$OUT/peers-$row-1.csv")
+		case $row in
+		netpoll) names+=("seckill netpoll") ;;
+		nethttp) names+=("seckill net/http") ;;
+		redis-lua) names+=("net/http + Redis Lua") ;;
+		esac
+	done
+	"$BIN/seckill-bench" plot -csv "$(IFS=,; echo "${csvs[*]}")" -names "$(IFS=,; echo "${names[*]}")" -out "$PEER_SVG" \
 		-title "$PEER_USERS users at once, $PEER_CONNS connections, 1 SKU x $PEER_UNITS units, $PEER_RESERVED reserved (server on 1 core)"
 	"$BIN/seckill-bench" table -in "$OUT/peers.jsonl" \
 		-metrics attempts_per_s,seconds,results.won,results.sold_out,results.busy,p50_us,p99_us,max_us,server.cpu_us_per_attempt,server.core_busy,generator_cpu_s,server.rss_max,checks_pass | tee "$OUT/peers.md"
 	{
-		echo "durable checks passed (kill -9, then Redis AOF / seckill replay): $(grep -c '^ok:' "$OUT/peers-check.txt") of $((3 * PEER_REPS))"
+		echo "durable checks passed (kill -9, then Redis AOF / seckill replay): $(grep -c '^ok:' "$OUT/peers-check.txt") of $((${#rows[@]} * PEER_REPS))"
 		grep '^FAIL' "$OUT/peers-check.txt" || true
 	} | tee -a "$OUT/peers.md"
 }
