@@ -88,8 +88,10 @@ start_redis() {
 		--appendonly yes --appendfsync always --save "" --maxclients 10000 --daemonize no >>"$dir/redis.log" 2>&1 &
 	REDIS_PID=$!
 	STARTED+=("$REDIS_PID")
-	for _ in $(seq 200); do
-		redis-cli -p "$port" ping >/dev/null 2>&1 && return
+	# PONG, not LOADING: after a restart Redis first replays its AOF (a
+	# million reservations take seconds on a loaded machine).
+	for _ in $(seq 1200); do
+		[ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return
 		sleep 0.05
 	done
 	echo "redis-server on $port did not come up:" >&2
