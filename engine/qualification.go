@@ -82,11 +82,14 @@ func (s *Shard) RefusalReason() error { return s.econ.refusal }
 // fit the shard where it stands: recovery refuses such a store and the
 // audit names the fault. It is what replay's checks rest on: a waitlist
 // place only once the quota is issued and in order, no uid holding two, a
-// promotion only of a lapsed seq, to the first waiting user, and nothing
-// lapsed or promoted after paid.
+// promotion only of a lapsed seq, to the first waiting user, right after a
+// lapse while users wait, and nothing lapsed or promoted after paid.
 func (s *Shard) CheckEconomics(c *Control) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s/%s control %d (%s): %s", ErrBadControl, c.Activity, c.SKU, c.Seq, c.Kind, fmt.Sprintf(format, args...))
+	}
+	if owed := s.econ.owed; owed != 0 && (c.Kind != ControlPromoted || c.Num != owed) {
+		return bad("seq %d lapsed while users waited, and the record after the lapse is not its promotion", owed)
 	}
 	switch c.Kind {
 	case ControlWaitlisted:
@@ -184,6 +187,9 @@ func (s *Shard) applyEconomics(c *Control) {
 			e.lapsed = map[uint64]uint64{}
 		}
 		e.lapsed[uid] = c.Num
+		if e.head < e.joined() {
+			e.owed = c.Num
+		}
 		if e.head == e.joined() && c.TimeUnixNano < s.spec.EndUnixNano && !s.ended {
 			e.free = append(e.free, c.Num) // nobody waits, the round is open: back on sale
 		}
@@ -192,6 +198,7 @@ func (s *Shard) applyEconomics(c *Control) {
 			return
 		}
 		ticket, _, round := c.Promotion()
+		e.owed = 0
 		w := &s.wins[c.Num-1]
 		w.uid, w.ticket, w.timeUnixNano, w.client = c.UID, ticket, c.TimeUnixNano, [16]byte{}
 		s.byUID[c.UID] = c.Num

@@ -48,6 +48,10 @@ type economics struct {
 	lapsed   map[uint64]uint64 // uid → the seq that lapsed under it
 	pending  []Control         // records decided since the driver last took them
 	refusal  error             // why Control last refused a report
+	// owed is a seq that lapsed while users waited: the engine stores its
+	// promotion right after the lapse, in the same commit, so the next
+	// record must be that promotion (CheckEconomics).
+	owed uint64
 }
 
 // fate is what the mall reported of one seq.
