@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -17,12 +17,25 @@ import (
 	"seckill/wal"
 )
 
-// TestLapseAcrossKill kill -9s the engine right after the mall sent a lapse
-// report, at a random moment around its commit, for each of three seqs in
-// turn; after each restart the mall repeats the report (as it must, having
-// no answer). Each lapse promotes its waitlisted user exactly once: one
-// promoted record per seq in the store, the promoted user's /result says
-// won, and replay passes.
+// lapseSyncHold is how long every WAL sync of the child that is killed
+// mid-report takes (slowSyncEnv): the lapse report's commit is held that
+// long before it returns, so the kill, lapseKillAfter after the report was
+// sent, lands while the report is decided (and may be written) but not yet
+// durable or answered. The client proves it: no answer before the kill, a
+// broken connection after.
+const (
+	lapseSyncHold  = 1500 * time.Millisecond
+	lapseKillAfter = 300 * time.Millisecond
+)
+
+// TestLapseAcrossKill kill -9s the engine around the commit of a lapse
+// report, for each of three seqs in turn: for seqs 1 and 3 while the
+// report's POST is provably unanswered (its commit held by slow syncs), for
+// seq 2 right after its answer. After each restart the mall repeats the
+// report (as it must, having no answer, or as a retry). Each lapse promotes
+// its waitlisted user exactly once: one lapse and one promoted record per
+// seq in the store, the promoted user's /result says won, and replay
+// passes.
 func TestLapseAcrossKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
@@ -62,15 +75,20 @@ end = "+1h"
 		json.Unmarshal(resp.Body, &r)
 		return r
 	}
-	report := func(seq, uid uint64) (int, error) {
+	reportBody := func(seq, uid uint64) (int, string, error) {
 		req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/admin/qualification?activity=lapse&sku=x&seq=%d&state=lapsed&uid=%d", adminAddr, seq, uid), nil)
 		req.Header.Set("Authorization", "Bearer "+adminToken)
 		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	report := func(seq, uid uint64) (int, error) {
+		status, _, err := reportBody(seq, uid)
+		return status, err
 	}
 
 	srv := startChild(t, addr, cfg)
@@ -86,13 +104,41 @@ end = "+1h"
 		}
 	}
 	for seq := uint64(1); seq <= 3; seq++ {
-		go report(seq, holder[seq]) // the answer may never come
-		time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
-		srv.kill()
+		if seq == 2 {
+			// The kill lands after the answer: the mall retries anyway.
+			if status, err := report(seq, holder[seq]); err != nil || status != 200 {
+				t.Fatalf("seq %d: the report: %d %v", seq, status, err)
+			}
+			srv.kill()
+		} else {
+			// The kill lands while the report's commit is held.
+			srv.stop(t)
+			srv = startChild(t, addr, cfg, "env", fmt.Sprintf("%s=%s", slowSyncEnv, lapseSyncHold))
+			answered := make(chan error, 1)
+			go func() {
+				status, err := report(seq, holder[seq])
+				if err == nil {
+					err = fmt.Errorf("answered %d", status)
+				}
+				answered <- err
+			}()
+			time.Sleep(lapseKillAfter)
+			select {
+			case err := <-answered:
+				t.Fatalf("seq %d: the report was answered (%v) before the kill: the kill would not land before its commit", seq, err)
+			default:
+			}
+			srv.kill()
+			if err := <-answered; strings.HasPrefix(err.Error(), "answered") {
+				t.Fatalf("seq %d: the report was %v by a killed engine", seq, err)
+			}
+		}
 		srv = startChild(t, addr, cfg)
-		if status, err := report(seq, holder[seq]); err != nil || status != 200 {
+		status, body, err := reportBody(seq, holder[seq])
+		if err != nil || status != 200 {
 			t.Fatalf("seq %d: the repeated report: %d %v", seq, status, err)
 		}
+		t.Logf("seq %d: the repeated report after the kill: %s", seq, body)
 		promoted := seq + 3 // waitlist place seq
 		if r := get("/result", promoted); r.Result != "won" || r.Seq != seq {
 			t.Fatalf("seq %d: the promoted uid %d's /result: %+v", seq, promoted, r)
