@@ -20,6 +20,7 @@ type storedEcon struct {
 	paid     map[uint64]bool
 	vacant   map[uint64]bool
 	promoted map[reported]bool
+	owed     uint64 // a seq that lapsed while users waited: the next record must promote it
 }
 
 type storedHolder struct {
@@ -37,8 +38,8 @@ func (s *storedEcon) remaining(quota uint64) int64 {
 // checks the rules of the sale economics at every record: a waitlist place
 // only once every seq is issued and none is back on sale, positions 1.. in
 // order within the waitlist; paid and lapsed name the seq's holder, and
-// nothing lapses or is paid after paid; every promotion follows a lapse of
-// its seq, names the lapsed uid and the next round, goes to the first
+// nothing lapses or is paid after paid; a lapse while users wait is followed
+// at once by its promotion; every promotion follows a lapse of its seq, names the lapsed uid and the next round, goes to the first
 // waiter (or, nobody waiting, is the first unit back on sale); and no uid
 // holds two things of a SKU (two seqs, a seq and a place, a lapsed one and
 // anything new).
@@ -72,6 +73,10 @@ func (w *world) scanEconomics(wins [][]storedHolder) ([]*storedEcon, error) {
 
 func (s *storedEcon) apply(k *skuInfo, c *engine.Control, rounds map[uint64]uint64) error {
 	issued := min(c.AfterWins, uint64(len(s.holder)))
+	if s.owed != 0 && (c.Kind != engine.ControlPromoted || c.Num != s.owed) {
+		return fmt.Errorf("seq %d lapsed while users waited, and the next record is not its promotion", s.owed)
+	}
+	s.owed = 0
 	switch c.Kind {
 	case engine.ControlWaitlisted:
 		switch {
@@ -101,7 +106,10 @@ func (s *storedEcon) apply(k *skuInfo, c *engine.Control, rounds map[uint64]uint
 		}
 		s.vacant[c.Num] = true
 		s.lapsedBy[c.UID] = c.Num
-		if s.head == len(s.waiting) && c.TimeUnixNano < k.act.EndTime.UnixNano() {
+		switch {
+		case s.head < len(s.waiting):
+			s.owed = c.Num
+		case c.TimeUnixNano < k.act.EndTime.UnixNano():
 			s.free = append(s.free, c.Num)
 		}
 	case engine.ControlPromoted:
