@@ -361,11 +361,9 @@ func (e *Exporter) scan(m *Manifest, cur, promoted Cursor, sink io.Writer, opts 
 			return fmt.Errorf("%w: cursor names %s/%s, which the store does not hold", ErrCursor, k.Activity, k.SKU)
 		}
 	}
-	if opts.Format == FormatJSONL {
-		var err error
-		if buf, err = e.scanPromoted(m, promoted, buf); err != nil {
-			return err
-		}
+	var err error
+	if buf, err = e.scanPromoted(m, promoted, buf, opts.Format); err != nil {
+		return err
 	}
 	if _, err := sink.Write(buf); err != nil {
 		return fmt.Errorf("export: write: %w", err)
@@ -395,9 +393,7 @@ func (e *Exporter) commit(in *intent, m *Manifest) error {
 	ops := []wal.MetaOp{{Key: intentKey, Delete: true}}
 	if in.Incremental {
 		ops = append(ops, wal.MetaOp{Key: cursorPrefix + in.cursor(), Value: m.cursorAfter().encode()})
-		if m.Format == FormatJSONL {
-			ops = append(ops, wal.MetaOp{Key: promotedPrefix + in.cursor(), Value: rangesThrough(m.PromotedRanges).encode()})
-		}
+		ops = append(ops, wal.MetaOp{Key: promotedPrefix + in.cursor(), Value: rangesThrough(m.PromotedRanges).encode()})
 		if in.cursor() == DefaultCursor {
 			ops = append(ops, wal.MetaOp{Key: legacyCursor, Delete: true})
 		}

@@ -38,7 +38,7 @@ type Manifest struct {
 	// state "promoted") the file holds after its wins; Count counts the
 	// wins only. PromotedRanges are, per SKU, the control seqs the run
 	// looked at: after the promoted cursor, through the control chain's
-	// head. A CSV file carries no promoted records and has neither.
+	// head.
 	Promoted       uint64  `json:"promoted"`
 	PromotedRanges []Range `json:"promoted_ranges,omitempty"`
 	// Activities are the chain heads and per-activity digests of the whole

@@ -68,11 +68,46 @@ func AppendPromotedJSON(dst []byte, c *engine.Control) []byte {
 	return append(dst, '}')
 }
 
-// scanPromoted appends to buf (JSON Lines) every promoted record past the
+// AppendPromotedCSV appends a promoted record as one CSV line (with its
+// newline): the columns of AppendPromotedJSON's fields, in CSVHeader's
+// order; client is empty.
+func AppendPromotedCSV(dst []byte, c *engine.Control) []byte {
+	ticket, from, round := c.Promotion()
+	dst = appendCSVField(dst, c.Activity)
+	dst = append(dst, ',')
+	dst = appendCSVField(dst, c.SKU)
+	dst = append(dst, ',')
+	dst = strconv.AppendUint(dst, c.Num, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendUint(dst, c.UID, 10)
+	dst = append(dst, ',')
+	dst = hex.AppendEncode(dst, ticket[:])
+	dst = append(dst, ',')
+	dst = appendTime(dst, c.TimeUnixNano)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, c.TimeUnixNano, 10)
+	dst = append(dst, ",,"...) // no client
+	dst = hex.AppendEncode(dst, c.Prev[:])
+	dst = append(dst, ',')
+	dst = hex.AppendEncode(dst, c.Hash[:])
+	dst = append(dst, ',')
+	dst = appendCSVField(dst, string(AppendPromotionKey(nil, c)))
+	dst = append(dst, ","+StatePromoted+","...)
+	dst = strconv.AppendUint(dst, from, 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendUint(dst, round, 10)
+	return append(dst, '\n')
+}
+
+// scanPromoted appends to buf (in the run's format) every promoted record past the
 // promoted cursor, in control-chain order per SKU, after the run's wins,
 // and notes in m how many and which control seqs it looked at. The control
 // chains are short, so it reads them whole.
-func (e *Exporter) scanPromoted(m *Manifest, after Cursor, buf []byte) ([]byte, error) {
+func (e *Exporter) scanPromoted(m *Manifest, after Cursor, buf []byte, format string) ([]byte, error) {
+	appendPromoted := func(dst []byte, c *engine.Control) []byte { return append(AppendPromotedJSON(dst, c), '\n') }
+	if format == FormatCSV {
+		appendPromoted = AppendPromotedCSV
+	}
 	through := map[chainKey]uint64{}
 	var order []chainKey
 	for _, log := range e.stores() {
@@ -87,7 +122,7 @@ func (e *Exporter) scanPromoted(m *Manifest, after Cursor, buf []byte) ([]byte, 
 			}
 			through[k] = c.Seq
 			if IsPromotion(c) && c.Seq > after[k] {
-				buf = append(AppendPromotedJSON(buf, c), '\n')
+				buf = appendPromoted(buf, c)
 				m.Promoted++
 			}
 			return nil

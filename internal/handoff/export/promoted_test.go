@@ -11,7 +11,7 @@ import (
 
 // TestExportPromoted: a sale with a lapse and a promotion exports its two
 // wins and the promoted record (state, promoted_from, round, key
-// activity/sku/seq/rN) in JSON Lines, the manifest counts it, the next
+// activity/sku/seq/rN) in JSON Lines and in CSV, the manifest counts it, the next
 // incremental run does not repeat it, and the Verifier skips it while the
 // digests still match the manifest's.
 func TestExportPromoted(t *testing.T) {
@@ -24,16 +24,18 @@ func TestExportPromoted(t *testing.T) {
 	}
 	ticket, _, _ := promoted.Promotion()
 	for _, tc := range []struct {
-		name, format      string
+		name, format, cur string
 		all               bool
 		wins, promotedRec uint64
 	}{
-		{"1.jsonl", FormatJSONL, false, 2, 1},
-		{"2.jsonl.zst", FormatJSONL, false, 0, 0}, // the cursors moved past both
-		{"all.jsonl", FormatJSONL, true, 2, 1},
-		{"all.csv", FormatCSV, true, 2, 0}, // CSV carries wins only
+		{"1.jsonl", FormatJSONL, "", false, 2, 1},
+		{"2.jsonl.zst", FormatJSONL, "", false, 0, 0}, // the cursors moved past both
+		{"all.jsonl", FormatJSONL, "", true, 2, 1},
+		{"all.csv", FormatCSV, "", true, 2, 1},
+		{"c1.csv", FormatCSV, "csv", false, 2, 1}, // a CSV cursor of its own
+		{"c2.csv.zst", FormatCSV, "csv", false, 0, 0},
 	} {
-		m, err := ex.Run(Options{Out: tc.name, Format: tc.format, All: tc.all})
+		m, err := ex.Run(Options{Out: tc.name, Format: tc.format, All: tc.all, Cursor: tc.cur})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -135,9 +135,12 @@ func readCSV(path string, r io.Reader, fn func(*Record) error) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrRecord, path, err)
 	}
-	if strings.Join(head, ",")+"\n" != CSVHeader {
+	switch strings.Join(head, ",") + "\n" {
+	case CSVHeader, CSVHeaderWinsOnly:
+	default:
 		return fmt.Errorf("%w: %s: header %q", ErrRecord, path, strings.Join(head, ","))
 	}
+	promotedColumns := len(head) > 11
 	for {
 		f, err := cr.Read()
 		if err == io.EOF {
@@ -147,11 +150,20 @@ func readCSV(path string, r io.Reader, fn func(*Record) error) error {
 			return fmt.Errorf("%w: %s: %w", ErrRecord, path, err)
 		}
 		rec := Record{Activity: f[0], SKU: f[1], Ticket: f[4], Time: f[5], Client: f[7], Prev: f[8], Hash: f[9], IdempotencyKey: f[10]}
-		var e1, e2, e3 error
+		var e1, e2, e3, e4, e5 error
 		rec.Seq, e1 = strconv.ParseUint(f[2], 10, 64)
 		rec.UID, e2 = strconv.ParseUint(f[3], 10, 64)
 		rec.TimeUnixNano, e3 = strconv.ParseInt(f[6], 10, 64)
-		if e1 != nil || e2 != nil || e3 != nil {
+		if promotedColumns && f[11] != "" {
+			rec.State = f[11]
+			rec.PromotedFrom, e4 = strconv.ParseUint(f[12], 10, 64)
+			rec.Round, e5 = strconv.ParseUint(f[13], 10, 64)
+		}
+		if promotedColumns && f[11] == "" && (f[12] != "" || f[13] != "") {
+			line, _ := cr.FieldPos(0)
+			return fmt.Errorf("%w: %s line %d: promoted_from or round without a state", ErrRecord, path, line)
+		}
+		if e1 != nil || e2 != nil || e3 != nil || e4 != nil || e5 != nil {
 			line, _ := cr.FieldPos(0)
 			return fmt.Errorf("%w: %s line %d: bad number", ErrRecord, path, line)
 		}

@@ -10,8 +10,15 @@ import (
 )
 
 // CSVHeader is the first line of a CSV export; the columns are those of a
-// JSON Lines record, in the same order.
-const CSVHeader = "activity,sku,seq,uid,ticket,time,time_unix_nano,client,prev,hash,idempotency_key\n"
+// JSON Lines record, in the same order, the three a promoted record adds
+// last (state, promoted_from, round: empty on a win's line), so a consumer
+// that reads the first eleven columns by position reads every line.
+const CSVHeader = "activity,sku,seq,uid,ticket,time,time_unix_nano,client,prev,hash,idempotency_key,state,promoted_from,round\n"
+
+// CSVHeaderWinsOnly is the header of CSV files written before promoted
+// records were exported in CSV: the first eleven columns. ReadFile still
+// reads such files.
+const CSVHeaderWinsOnly = "activity,sku,seq,uid,ticket,time,time_unix_nano,client,prev,hash,idempotency_key\n"
 
 // AppendIdempotencyKey appends the key that names one winner everywhere it
 // is handed over, in the nightly file and in the live push alike, so the
@@ -87,7 +94,7 @@ func AppendCSV(dst []byte, w *engine.Win) []byte {
 	} else {
 		dst = appendCSVField(dst, string(AppendIdempotencyKey(nil, w)))
 	}
-	return append(dst, '\n')
+	return append(dst, ",,,\n"...) // a win has no state, promoted_from or round
 }
 
 // appendTime writes RFC 3339 with nanoseconds, in UTC, so that the text
