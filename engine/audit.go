@@ -8,17 +8,18 @@ import "strings"
 type Fault uint16
 
 const (
-	FaultShard     Fault = 1 << iota // the win names another (activity, SKU)
-	FaultSeq                         // its seq is not the shard's next one
-	FaultPrev                        // Prev is not the Hash of the shard's last win
-	FaultHash                        // Hash is not the SHA-256 of the record
-	FaultTicket                      // the ticket does not verify
-	FaultQuota                       // its seq is beyond the quota
-	FaultDuplicate                   // its uid already won in this shard
-	FaultClaim                       // limit = "activity": another shard holds the uid
+	FaultShard         Fault = 1 << iota // the win names another (activity, SKU)
+	FaultSeq                             // its seq is not the shard's next one
+	FaultPrev                            // Prev is not the Hash of the shard's last win
+	FaultHash                            // Hash is not the SHA-256 of the record
+	FaultTicket                          // the ticket does not verify
+	FaultQuota                           // its seq is beyond the quota
+	FaultDuplicate                       // its uid already won in this shard
+	FaultClaim                           // limit = "activity": another shard holds the uid
+	FaultWaitlistOrder                   // it skips a waiting user (stock_waitlist.go)
 )
 
-var faultNames = []string{"shard", "seq", "prev", "hash", "ticket", "quota", "duplicate", "claim"}
+var faultNames = []string{"shard", "seq", "prev", "hash", "ticket", "quota", "duplicate", "claim", "waitlist_order"}
 
 func (f Fault) String() string {
 	var names []string
@@ -60,6 +61,9 @@ func (s *Shard) Check(w *Win) Fault {
 		if holder, held := s.claims.Holder(w.UID); held && holder != s.spec.Index {
 			f |= FaultClaim
 		}
+	}
+	if s.checkWaiterWin(w) != nil {
+		f |= FaultWaitlistOrder
 	}
 	return f
 }

@@ -13,8 +13,10 @@ const stockDataBytes = 8
 // percentage in force). The caller fills Source and hands it to Control.
 //
 // Raising the stock mid-sale lets exactly the new quota win: the shard sells
-// on to quota in sequence with the attempts around the record. Lowering it
-// is allowed down to the qualifications already issued, never below.
+// on to quota in sequence with the attempts around the record, the users
+// who wait on the waitlist first, in order, with the record itself
+// (stock_waitlist.go). Lowering it is allowed down to the qualifications
+// already issued, never below.
 func SetStock(stock, quota uint64) Control {
 	return Control{Kind: ControlSetStock, Num: stock, Data: binary.BigEndian.AppendUint64(nil, quota)}
 }

@@ -386,6 +386,9 @@ func (s *Shard) Apply(w *Win) error {
 	if _, dup := s.byUID[w.UID]; dup {
 		return fmt.Errorf("%w: %s/%s uid %d at seq %d", ErrDuplicate, w.Activity, w.SKU, w.UID, w.Seq)
 	}
+	if err := s.checkWaiterWin(w); err != nil {
+		return err
+	}
 	if s.spec.LimitActivity {
 		if holder, ok := s.claims.Claim(w.UID, s.spec.Index); !ok && holder != s.spec.Index {
 			return fmt.Errorf("%w: %s uid %d won in shard %d and %d", ErrDuplicate, w.Activity, w.UID, holder, s.spec.Index)
@@ -400,6 +403,7 @@ func (s *Shard) Apply(w *Win) error {
 	s.unshare()
 	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[w.UID] = seq
+	s.appliedWaiterWin(w.UID)
 	s.durable = seq
 	return nil
 }

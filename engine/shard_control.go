@@ -73,6 +73,7 @@ func (s *Shard) Control(c *Control) ControlVerdict {
 	s.complete(c)
 	s.applyControl(c)
 	s.afterReport(c)
+	s.afterStock(c) // a raise's qualifications go to the waiting users first (stock_waitlist.go)
 	return ControlApplied
 }
 

@@ -88,8 +88,19 @@ func (m *econModel) report(lapse bool, seq uint64, now int64) ControlVerdict {
 	return ControlApplied
 }
 
+// raise is a set_stock that adds n qualifications: the users who wait get
+// them first, in waitlist order; the rest open to new buyers.
+func (m *econModel) raise(n uint64) {
+	m.quota += n
+	for m.issued < m.quota && m.promoted < len(m.waiting) {
+		m.issued++
+		m.give(m.issued, m.waiting[m.promoted])
+		m.promoted++
+	}
+}
+
 // TestEconomicsAgainstModel drives a shard and the reference model with the
-// same random buys, lookups and paid/lapsed reports, compares every
+// same random buys, lookups, paid/lapsed reports and stock raises, compares every
 // answer, then rebuilds the shard from its log and compares again.
 func TestEconomicsAgainstModel(t *testing.T) {
 	for seed := uint64(1); seed <= 300; seed++ {
@@ -102,7 +113,16 @@ func TestEconomicsAgainstModel(t *testing.T) {
 		for step := 0; step < 80; step++ {
 			now += rng.Int64N(2e8) // the round ends (20 s) somewhere in most runs
 			uid := 1 + rng.Uint64N(12)
-			switch rng.IntN(4) {
+			switch rng.IntN(5) {
+			case 4:
+				if rng.IntN(3) > 0 {
+					continue // raises are rarer than the rest
+				}
+				n := 1 + rng.Uint64N(2)
+				if v := l.raise(l.s.Quota() + n); v != ControlApplied {
+					t.Fatalf("seed %d step %d: raise by %d: %s", seed, step, n, v)
+				}
+				m.raise(n)
 			case 0, 1:
 				d := l.buy(uid, now)
 				got := d.Seq + d.Position
@@ -133,8 +153,8 @@ func TestEconomicsAgainstModel(t *testing.T) {
 					t.Fatalf("seed %d step %d: lookup uid %d: %s; model %s", seed, step, uid, d.Result, want)
 				}
 			}
-			if live := uint64(len(m.seqOf)); live > spec.Quota {
-				t.Fatalf("seed %d: %d holders over quota %d", seed, live, spec.Quota)
+			if live := uint64(len(m.seqOf)); live > m.quota || l.s.Quota() != m.quota {
+				t.Fatalf("seed %d: %d holders, quota %d (shard's %d)", seed, live, m.quota, l.s.Quota())
 			}
 		}
 		r, err := l.recover(spec)

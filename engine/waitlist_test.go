@@ -53,6 +53,27 @@ func (l *econLog) report(kind ControlKind, seq, uid uint64, now int64) (ControlV
 	return v, l.s.RefusalReason()
 }
 
+// raise sets the quota to quota (the stock alike) and logs the record and
+// the wins it gave the waiting users, as the shard loop persists them.
+func (l *econLog) raise(quota uint64) ControlVerdict {
+	sold := l.s.Sold()
+	c := SetStock(quota, quota)
+	v := l.s.Control(&c)
+	if v != ControlApplied {
+		return v
+	}
+	l.records = append(l.records, c)
+	l.order = append(l.order, false)
+	for seq := sold + 1; seq <= l.s.Sold(); seq++ {
+		var w Win
+		l.s.WinAt(seq, &w)
+		l.wins = append(l.wins, w)
+		l.order = append(l.order, true)
+		l.s.MarkDurable(seq)
+	}
+	return v
+}
+
 // recover rebuilds a shard from the log, as recovery and replay do.
 func (l *econLog) recover(spec Spec) (*Shard, error) {
 	r := NewShard(spec, NewTicketSigner([]byte("k")), nil, nil)

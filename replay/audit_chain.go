@@ -243,6 +243,9 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 		first := s.shard.Step(&engine.Attempt{Kind: engine.Lookup, UID: w.UID})
 		c.offend(CheckLimit, withReason(o, fmt.Sprintf("uid %d already won seq %d of this sku", w.UID, first.Seq)))
 	}
+	if f&engine.FaultWaitlistOrder != 0 {
+		c.offend(CheckEconomics, withReason(o, fmt.Sprintf("seq %d went to uid %d while a waitlisted user waited: a stock raise serves the waitlist first", pos, w.UID)))
+	}
 }
 
 // inForce checks a win against what the control records before it put in

@@ -136,7 +136,8 @@ var checkInfo = [numChecks]struct{ name, title string }{
 	CheckChain:       {"chain", "every record decodes and the hash chains, wins and controls, are intact"},
 	CheckDigest:      {"digest", "the log ends where the head markers say; digests match the published ones"},
 	CheckEconomics: {"economics", "qualifications held never above the quota; waitlist places in order and only once all is issued; " +
-		"every promotion follows a lapse of the same seq, to the first waiting; no uid holding two; nothing lapsed or promoted after paid"},
+		"every promotion follows a lapse of the same seq, to the first waiting; a stock raise's new seqs go to the waiting users first, in order; " +
+		"no uid holding two; nothing lapsed or promoted after paid"},
 	CheckLottery: {"lottery", "every opening draw re-derived from its entrants, committed seed and beacon gives the recorded winners"},
 }
 

@@ -103,8 +103,16 @@ func (t *ControlTask) Done() <-chan ControlResult { return t.done }
 // stepControl decides one control task of the batch at time now.
 func (l *Loop) stepControl(ct *ControlTask, now int64) {
 	ct.change.TimeUnixNano = now
+	sold := l.shard.Sold()
 	switch ct.verdict = l.shard.Control(&ct.change); ct.verdict {
 	case engine.ControlApplied:
+		// A stock raise's qualifications for the waiting users are wins
+		// decided with the record (engine/stock_waitlist.go): they go in
+		// this batch's commit, after it, like the wins of the attempts.
+		for seq := sold + 1; seq <= l.shard.Sold(); seq++ {
+			l.wins = append(l.wins, engine.Win{})
+			l.shard.WinAt(seq, &l.wins[len(l.wins)-1])
+		}
 		l.controls = append(l.controls, ct.change)
 		n := len(l.controls)
 		l.controls = l.shard.TakeRecords(l.controls)
