@@ -14,7 +14,10 @@
 #                           for floor, nginx, netpoll and net/http
 #   bench/run.sh metrics    CPU per sold-out /buy with metrics (this tree, scraped
 #                           every second) against BASE_REV's build without them
-#   bench/run.sh all        every one of the above but metrics, in that order
+#   bench/run.sh waitlist   server CPU per answer over sockets: a stream of sold_out
+#                           attempts against streams of waitlisted users' retries
+#                           (answered by the shard, and from the frozen view)
+#   bench/run.sh all        every one of the above but metrics and waitlist, in that order
 #                           (strace last)
 #
 # Servers run pinned to core $SERVER_CPU (0), the load to core $LOAD_CPU (1);
@@ -115,6 +118,7 @@ admit_per_sec = 250 # tier 1: the admitted rate the overload rows multiply
   [[activity.item]]
   sku = "ovl"
   stock = 100000000
+${EXTRA_TOML:-}
 EOF
 }
 
@@ -271,6 +275,39 @@ cpu() {
 	done
 	stop_started
 	cpu_table
+}
+
+# waitlist_rows measures the server's CPU per answer for a stream of
+# sold_out attempts and for streams of retries by users who hold a waitlist
+# place (issue 11), on one netpoll server, alternating WL_REPS times. "wl"
+# has a waitlist far larger than its users, so it never sells out and each
+# retry goes through the shard (Step answers waitlisted, no record);
+# "wlfull"'s waitlist is exactly its users but the winner, so once they
+# joined it is sold out and the event loop answers their retries from the
+# frozen view. Before the alternations WL_USERS uids (1..WL_USERS) buy once
+# on each (one wins, the rest are waitlisted); every measured attempt is
+# one of theirs again.
+waitlist_rows() {
+	build
+	local users=${WL_USERS:-1000} reps=${WL_REPS:-3} count=${WL_COUNT:-20000}
+	EXTRA_TOML=$(printf '[[activity]]\nid = "wl"\nstart = "now"\nend = "+6h"\n  [[activity.item]]\n  sku = "wl"\n  stock = 1\n  waitlist = %d\n  [[activity.item]]\n  sku = "wlfull"\n  stock = 1\n  waitlist = %d\n' $((users * 100)) $((users - 1)))
+	EXTRA_TOML=$EXTRA_TOML start_seckill waitlist netpoll
+	local pid=$PID port=$PORT
+	local common=(-addr "127.0.0.1:$port" -pid "$pid" -admin "127.0.0.1:$((port + 1))" -admin-token-file "$ADMIN_TOKEN_FILE"
+		-secret "$SECRET" -conns "$CONNS" -users "$users" -uid-base 1)
+	load fixed "${common[@]}" -count "$users" -warmup 0 -skus wl -label "prepare wl"
+	load fixed "${common[@]}" -count "$users" -warmup 0 -skus wlfull -label "prepare wlfull"
+	common+=(-count "$count" -append "$OUT/waitlist.jsonl")
+	: >"$OUT/waitlist.jsonl"
+	for rep in $(seq "$reps"); do
+		log "waitlist: alternation $rep of $reps (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		load fixed "${common[@]}" -skus soldout -label "netpoll sold_out"
+		load fixed "${common[@]}" -skus wl -label "netpoll waitlisted retry (shard)"
+		load fixed "${common[@]}" -skus wlfull -label "netpoll waitlisted retry (frozen view)"
+	done
+	stop_started
+	"$BIN/seckill-bench" table -in "$OUT/waitlist.jsonl" -base "netpoll sold_out" \
+		-metrics server.cpu_us_per_attempt,server.cpu_user_s,server.cpu_sys_s,attempts_per_s,p99_us,server.run_delay_s | tee "$OUT/waitlist-sockets.md"
 }
 
 cpu_table() {
@@ -497,6 +534,7 @@ strace) strace_rows ;;
 hold) hold ;;
 overload) overload ;;
 burst) burst ;;
+waitlist) waitlist_rows ;;
 all)
 	machine
 	gobench
