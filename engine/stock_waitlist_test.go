@@ -65,7 +65,7 @@ func TestStockRaiseServesWaitlistFirst(t *testing.T) {
 
 // TestStockRaiseWinOutOfOrder: a stored win that gives a raise's seq to
 // anyone but the first waiting user — here the second, with a ticket and
-// hash that verify — is refused by recovery and the audit.
+// hash that verify — is refused by recovery, and Check names it for the audit.
 func TestStockRaiseWinOutOfOrder(t *testing.T) {
 	spec := testSpec()
 	spec.Quota, spec.Waitlist = 1, 2
@@ -81,7 +81,13 @@ func TestStockRaiseWinOutOfOrder(t *testing.T) {
 	w.UID = 3
 	w.Ticket = NewTicketSigner([]byte("k")).Sign(w.Activity, w.SKU, w.Seq, w.UID)
 	w.Hash = ComputeHash(w)
-	if _, err := l.recover(spec); !errors.Is(err, ErrWaitlistOrder) {
+	r, err := l.recover(spec)
+	if !errors.Is(err, ErrWaitlistOrder) {
 		t.Fatalf("recover: %v; want %v", err, ErrWaitlistOrder)
+	}
+	// The audit asks Check for every fault: this one alone, which replay
+	// reports under its economics check.
+	if f := r.Check(w); f != FaultWaitlistOrder {
+		t.Fatalf("Check: %v; want %v", f, FaultWaitlistOrder)
 	}
 }
