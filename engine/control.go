@@ -76,6 +76,20 @@ const (
 	// so every change is one record on every shard. See
 	// control_blocklist.go.
 	ControlBlocklist ControlKind = 6
+	// ControlSetEnd moves the round's end: Num is the new end in unix
+	// nanoseconds (a time as a value; the shard compares each attempt's
+	// time with it from the record on). Refused for a round that has
+	// ended, and for an end not after the record's own time (end the round
+	// now instead). See control_live.go.
+	ControlSetEnd ControlKind = 15
+	// ControlReleaseRate sets tier 3, the winners a shard releases per
+	// second: Num is the new release_per_sec (0 = no limit, at most
+	// 2^32-1). See control_live.go.
+	ControlReleaseRate ControlKind = 16
+	// ControlSetWaitlist sets how many users may wait for a lapsed
+	// qualification: Num is the new waitlist length, never below the users
+	// already waitlisted. See control_live.go.
+	ControlSetWaitlist ControlKind = 17
 	// The fair opening's records (lottery.go): the commitment, entrants,
 	// the beacon, the draw.
 	ControlLotteryCommit   ControlKind = 11
@@ -117,6 +131,9 @@ var controlKinds = map[ControlKind]struct {
 	ControlSetStock:        {"set_stock", argNum | argData},
 	ControlEndNow:          {"end_now", 0},
 	ControlBlocklist:       {"blocklist", argNum | argDigest},
+	ControlSetEnd:          {"set_end", argNum},
+	ControlReleaseRate:     {"release_rate", argNum},
+	ControlSetWaitlist:     {"set_waitlist", argNum},
 	ControlWaitlisted:      {"waitlisted", argNum | argUID},
 	ControlPaid:            {"paid", argNum | argUID},
 	ControlLapsed:          {"lapsed", argNum | argUID},

@@ -283,7 +283,7 @@ func (s *Shard) applyLottery(c *Control) {
 		if s.arm.armed {
 			// Live: the next `waitlist` of the order join the waitlist
 			// (Draw); recovery reads their records instead.
-			l.next = order[k:min(uint64(len(order)), k+s.spec.Waitlist)]
+			l.next = order[k:min(uint64(len(order)), k+s.waitlist)]
 		}
 		if s.spec.LimitActivity {
 			for _, uid := range order[k:] {

@@ -98,8 +98,8 @@ func (s *Shard) CheckEconomics(c *Control) error {
 			return bad("waitlist place %d while qualifications were left", c.Num)
 		case c.Num != s.econ.joined()+1:
 			return bad("waitlist position %d out of order (next is %d)", c.Num, s.econ.joined()+1)
-		case c.Num > s.spec.Waitlist:
-			return bad("waitlist position %d beyond the waitlist of %d", c.Num, s.spec.Waitlist)
+		case c.Num > s.waitlist:
+			return bad("waitlist position %d beyond the waitlist of %d", c.Num, s.waitlist)
 		}
 		return s.checkNewHolder(c.UID, bad)
 	case ControlPaid, ControlLapsed:
@@ -190,7 +190,7 @@ func (s *Shard) applyEconomics(c *Control) {
 		if e.head < e.joined() {
 			e.owed = c.Num
 		}
-		if e.head == e.joined() && c.TimeUnixNano < s.spec.EndUnixNano && !s.ended {
+		if e.head == e.joined() && c.TimeUnixNano < s.end && !s.ended {
 			e.free = append(e.free, c.Num) // nobody waits, the round is open: back on sale
 		}
 	case ControlPromoted:

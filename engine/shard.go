@@ -8,7 +8,8 @@ import (
 
 // Spec is what a shard needs to know about its (activity, SKU): fixed for the
 // life of the shard. What control records change (the quota, the end, the
-// lists in force) the shard keeps beside it.
+// release rate, the waitlist, the lists in force) the shard keeps beside
+// it: Shard.Quota, End, ReleasePerSec and Waitlist are the values in force.
 type Spec struct {
 	Activity      string
 	SKU           string
@@ -105,17 +106,20 @@ type Shard struct {
 
 	// The control strand (control.go): its head, and the state the
 	// control records put in force.
-	controls     uint64
-	controlHash  [32]byte
-	paused       bool
-	resvDigest   [32]byte // digest of the list in force, when a record set one
-	configDigest [32]byte // digest of the last list the configuration gave
-	quota        uint64   // Spec.Quota until a set-stock record (control_stock.go)
-	stock        uint64
-	stockSet     bool
-	ended        bool       // an end-now record (control_end.go)
-	blocked      *Blocklist // the blocklist in force (control_blocklist.go)
-	blockDigest  [32]byte
+	controls      uint64
+	controlHash   [32]byte
+	paused        bool
+	resvDigest    [32]byte // digest of the list in force, when a record set one
+	configDigest  [32]byte // digest of the last list the configuration gave
+	quota         uint64   // Spec.Quota until a set-stock record (control_stock.go)
+	stock         uint64
+	stockSet      bool
+	ended         bool       // an end-now record (control_end.go)
+	end           int64      // Spec.EndUnixNano until a set-end record (control_live.go)
+	releasePerSec uint32     // Spec.ReleasePerSec until a release-rate record
+	waitlist      uint64     // Spec.Waitlist until a waitlist record
+	blocked       *Blocklist // the blocklist in force (control_blocklist.go)
+	blockDigest   [32]byte
 
 	econ economics // waitlist, qualifications' fates, lapsed units (waitlist.go)
 
@@ -144,13 +148,16 @@ func NewShard(spec Spec, signer *TicketSigner, claims *Claims, resv Reservations
 	}
 	n := int(min(spec.Quota, presizeLimit))
 	return &Shard{
-		spec:   spec,
-		signer: signer,
-		claims: claims,
-		resv:   resv,
-		quota:  spec.Quota,
-		wins:   make([]winEntry, 0, n),
-		byUID:  make(map[uint64]uint64, n),
+		spec:          spec,
+		signer:        signer,
+		claims:        claims,
+		resv:          resv,
+		quota:         spec.Quota,
+		end:           spec.EndUnixNano,
+		releasePerSec: spec.ReleasePerSec,
+		waitlist:      spec.Waitlist,
+		wins:          make([]winEntry, 0, n),
+		byUID:         make(map[uint64]uint64, n),
 	}
 }
 
@@ -170,7 +177,7 @@ func (s *Shard) Failed() bool { return s.failed }
 // holder, no lapsed unit is back on sale and the waitlist is full: from
 // then on every new buyer hears sold_out (until a lapse changes that).
 func (s *Shard) SoldOut() bool {
-	return s.durable >= s.quota && len(s.econ.free) == 0 && s.econ.joined() >= s.spec.Waitlist
+	return s.durable >= s.quota && len(s.econ.free) == 0 && s.econ.joined() >= s.waitlist
 }
 
 // Remaining is how many qualifications a buyer may still get: the quota
@@ -193,7 +200,7 @@ func (s *Shard) Step(a *Attempt) Decision {
 	if a.NowUnixNano < s.spec.StartUnixNano {
 		return Decision{Result: NotStarted}
 	}
-	if a.NowUnixNano >= s.spec.EndUnixNano || s.ended {
+	if a.NowUnixNano >= s.end || s.ended {
 		return Decision{Result: Ended}
 	}
 	if s.blocked.Blocked(a.UID, a.Client) {
@@ -235,23 +242,19 @@ func (s *Shard) Step(a *Attempt) Decision {
 // releaseBusy answers busy when the current second's releases are spent
 // (tier 3).
 func (s *Shard) releaseBusy(now int64) (Decision, bool) {
-	if s.spec.ReleasePerSec == 0 {
-		return Decision{}, false
-	}
 	second := s.releaseIn(now)
-	if s.releasedThisSec < s.spec.ReleasePerSec {
+	if s.releasePerSec == 0 || s.releasedThisSec < s.releasePerSec {
 		return Decision{}, false
 	}
 	retryMs := ((second+1)*1e9 - now + 1e6 - 1) / 1e6
 	return Decision{Result: Busy, RetryMs: retryMs}, true
 }
 
-// countRelease counts one more unit released in the current second.
-func (s *Shard) countRelease() {
-	if s.spec.ReleasePerSec > 0 {
-		s.releasedThisSec++
-	}
-}
+// countRelease counts one more unit released in the current second. It
+// counts without a limit too, so a release_per_sec set mid-second
+// (ControlReleaseRate) counts the second's earlier releases, as the audit,
+// which counts every win of a second, does.
+func (s *Shard) countRelease() { s.releasedThisSec++ }
 
 // claim takes uid's one unit of the activity under limit = "activity"; it
 // reports false when another shard holds it.
@@ -394,12 +397,10 @@ func (s *Shard) Apply(w *Win) error {
 			return fmt.Errorf("%w: %s uid %d won in shard %d and %d", ErrDuplicate, w.Activity, w.UID, holder, s.spec.Index)
 		}
 	}
-	if s.spec.ReleasePerSec > 0 {
-		// A restart within the second keeps counting that second's
-		// releases, or it could release release_per_sec more.
-		s.releaseIn(w.TimeUnixNano)
-		s.releasedThisSec++
-	}
+	// A restart within the second keeps counting that second's releases,
+	// or it could release release_per_sec more.
+	s.releaseIn(w.TimeUnixNano)
+	s.releasedThisSec++
 	s.unshare()
 	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[w.UID] = seq

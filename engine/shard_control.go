@@ -101,6 +101,8 @@ func (s *Shard) Refusal(c *Control) string {
 		return "blocklist not given, or not the one its digest and count name"
 	case c.Kind == ControlSetStock:
 		return s.refuseStock(c)
+	case isLiveSetting(c.Kind):
+		return s.refuseLiveSetting(c)
 	}
 	return ""
 }
@@ -118,6 +120,8 @@ func (s *Shard) unchangedBy(c *Control) bool {
 		return s.stockUnchanged(c)
 	case ControlEndNow:
 		return s.ended
+	case ControlSetEnd, ControlReleaseRate, ControlSetWaitlist:
+		return s.liveSettingUnchanged(c)
 	case ControlBlocklist:
 		// An empty list changes nothing on a shard that never had one:
 		// a store gets no blocklist records until somebody is blocked.
@@ -143,6 +147,8 @@ func (s *Shard) applyControl(c *Control) {
 		s.applyStock(c)
 	case ControlEndNow:
 		s.ended = true
+	case ControlSetEnd, ControlReleaseRate, ControlSetWaitlist:
+		s.applyLiveSetting(c)
 	case ControlBlocklist:
 		s.blocked, s.blockDigest = c.Blocklist, c.Digest
 	case ControlWaitlisted, ControlPaid, ControlLapsed, ControlPromoted:
@@ -181,6 +187,9 @@ func (s *Shard) ApplyControl(c *Control) error {
 	}
 	if why := s.refuseStock(c); c.Kind == ControlSetStock && why != "" {
 		return fmt.Errorf("%w: %s/%s control %d: %s", ErrBadControl, c.Activity, c.SKU, c.Seq, why)
+	}
+	if err := s.CheckLiveSetting(c); err != nil {
+		return err
 	}
 	if err := s.CheckEconomics(c); err != nil {
 		return err

@@ -124,7 +124,7 @@ func (s *Shard) JoinWaitlist(uid uint64, nowUnixNano int64) Decision {
 	if s.Sold() < s.quota || len(s.econ.free) > 0 {
 		panic(fmt.Sprintf("engine: %s/%s waitlist joined with qualifications left", s.spec.Activity, s.spec.SKU))
 	}
-	if s.econ.joined() >= s.spec.Waitlist {
+	if s.econ.joined() >= s.waitlist {
 		return Decision{Result: SoldOut}
 	}
 	if !s.claim(uid) {

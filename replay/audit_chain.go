@@ -68,6 +68,8 @@ type skuState struct {
 	// that set the stock, ended the round, put the blocklist in force.
 	stockCtl  uint64
 	endedBy   uint64
+	endCtl    uint64 // the set-end record whose end is in force
+	rateCtl   uint64 // the release-rate record whose rate is in force
 	blockList *blockEntry
 	blockCtl  uint64
 
@@ -249,9 +251,10 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 }
 
 // inForce checks a win against what the control records before it put in
-// force (pause, reservation list, end, blocklist, stock) and the config
-// record in force at its time (window, quota unless a record set the
-// stock, release rate, limit).
+// force (pause, reservation list, end, blocklist, stock, and a moved end or
+// release rate in place of the config's) and the config record in force
+// at its time (window, quota unless a record set the stock, release rate,
+// limit).
 func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 	s := c.sku
 	if s.shard.Paused() {
@@ -273,16 +276,24 @@ func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
 		c.offend(CheckConfig, withReason(o, fmt.Sprintf("the config in force (record %d) has no sku %s", cfg.Seq, s.sku)))
 		return
 	}
+	end, endBy := cfg.EndUnixNano, fmt.Sprintf("config record %d", cfg.Seq)
+	if s.endCtl != 0 {
+		end, endBy = s.shard.End(), fmt.Sprintf("control %d", s.endCtl)
+	}
 	if t < cfg.StartUnixNano {
 		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, before the start %s", fmtTime(t), fmtTime(cfg.StartUnixNano))))
-	} else if t >= cfg.EndUnixNano {
-		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, at or after the end %s", fmtTime(t), fmtTime(cfg.EndUnixNano))))
+	} else if t >= end {
+		c.offend(CheckWindow, withReason(o, fmt.Sprintf("won at %s, at or after the end %s (%s)", fmtTime(t), fmtTime(end), endBy)))
 	}
 	if !quotaSet && (it.Quota < 0 || pos > uint64(it.Quota)) {
 		c.offend(CheckQuota, withReason(o, fmt.Sprintf("seq %d is beyond the quota %d in force (record %d)", pos, it.Quota, cfg.Seq)))
 	}
-	if it.ReleasePerSec > 0 && n > uint64(it.ReleasePerSec) {
-		c.offend(CheckReleaseRate, withReason(o, fmt.Sprintf("win %d in the second from %s; release_per_sec is %d", n, fmtTime(floorDiv(t, 1e9)*1e9), it.ReleasePerSec)))
+	rate, rateBy := uint64(it.ReleasePerSec), fmt.Sprintf("config record %d", cfg.Seq)
+	if s.rateCtl != 0 {
+		rate, rateBy = uint64(s.shard.ReleasePerSec()), fmt.Sprintf("control %d", s.rateCtl)
+	}
+	if rate > 0 && n > rate {
+		c.offend(CheckReleaseRate, withReason(o, fmt.Sprintf("win %d in the second from %s; release_per_sec is %d (%s)", n, fmtTime(floorDiv(t, 1e9)*1e9), rate, rateBy)))
 	}
 	if cfg.Reservation == "required" {
 		c.checkReserved(cfg, w, o)

@@ -187,6 +187,9 @@ func (c *chainAudit) control(r *wal.ControlRecord) {
 	default:
 		c.controlKind(&ctl)
 	}
+	if err := s.shard.CheckLiveSetting(&ctl); err != nil {
+		c.offend(CheckChain, withReason(o, fmt.Sprintf("%s: %v", what, err)))
+	}
 	if err := s.shard.CheckEconomics(&ctl); err != nil {
 		c.offend(CheckEconomics, withReason(o, fmt.Sprintf("%s: %v", what, err)))
 	}

@@ -35,6 +35,12 @@ func changeOf(c *engine.Control) Change {
 		ch.Detail = fmt.Sprintf("list %x…, %d uids", c.Digest[:6], c.Num)
 	case engine.ControlBlocklist:
 		ch.Detail = fmt.Sprintf("list %x…, %d entries", c.Digest[:6], c.Num)
+	case engine.ControlSetEnd:
+		ch.Detail = "end " + fmtTime(int64(c.Num))
+	case engine.ControlReleaseRate:
+		ch.Detail = fmt.Sprintf("release_per_sec %d", c.Num)
+	case engine.ControlSetWaitlist:
+		ch.Detail = fmt.Sprintf("waitlist %d", c.Num)
 	}
 	return ch
 }
@@ -66,6 +72,10 @@ func (c *chainAudit) controlKind(ctl *engine.Control) {
 		s.row.Stock, s.row.Quota, s.row.stockSet = int64(ctl.Num), int64(ctl.StockQuota()), true
 	case engine.ControlEndNow:
 		s.endedBy = ctl.Seq
+	case engine.ControlSetEnd:
+		s.endCtl = ctl.Seq
+	case engine.ControlReleaseRate:
+		s.rateCtl = ctl.Seq
 	case engine.ControlBlocklist:
 		s.blockList, s.blockCtl = c.a.blocklists[ctl.Digest], ctl.Seq
 		if s.blockList.err == nil {

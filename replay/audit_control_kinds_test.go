@@ -15,10 +15,14 @@ import (
 	"seckill/wal"
 )
 
+// kindsStart is the start of kindsSale's round; it ends an hour later.
+var kindsStart = time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC).UnixNano()
+
 // kindsSale writes a sale of one SKU (quota 5) driven by the real core into
 // a real store: five wins, the stock raised to 10, two wins, uid 50 and
 // 10.9.9.9 blocked, one win, then the last change, which the caller names:
-// the stock lowered to the wins (8), or the round ended. It returns the
+// the stock lowered to the wins (8), the round ended, its end moved, a
+// release rate or a waitlist set. It returns the
 // store's directory and the shard as the live sale left it.
 func kindsSale(t *testing.T, last engine.Control) (string, *engine.Shard) {
 	t.Helper()
@@ -36,7 +40,7 @@ func kindsSale(t *testing.T, last engine.Control) (string, *engine.Shard) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC).UnixNano()
+	start := kindsStart
 	cfg := auditlog.Config{Version: auditlog.Version, Activity: act, Reason: auditlog.ReasonStart, TimeUnixNano: start - 1e9,
 		Reservation: "open", Limit: "sku", Queue: 16, StartUnixNano: start, EndUnixNano: start + 3600e9,
 		Items: []auditlog.Item{{SKU: "k", Stock: 5, QuotaPercent: 100, Quota: 5}}}
@@ -110,6 +114,14 @@ func TestAuditNewControlKinds(t *testing.T) {
 		{name: "win after the end", last: engine.EndNow(), forge: func(*engine.Win) {}, want: []string{"window"}},
 		{name: "blocked uid wins", last: engine.SetStock(20, 20), forge: func(w *engine.Win) { w.UID = 50 }, want: []string{"blocked"}},
 		{name: "blocked address wins", last: engine.SetStock(20, 20), forge: func(w *engine.Win) { w.Client = netip.MustParseAddr("10.9.9.9") }, want: []string{"blocked"}},
+		{name: "clean, end moved later", last: engine.SetEnd(kindsStart + 7200e9)},
+		{name: "win after the configured end, before the moved one", last: engine.SetEnd(kindsStart + 7200e9),
+			forge: func(w *engine.Win) { w.TimeUnixNano = kindsStart + 3600e9 + 5e9 }},
+		{name: "win after the end moved earlier", last: engine.SetEnd(kindsStart + 60e9),
+			forge: func(w *engine.Win) { w.TimeUnixNano = kindsStart + 120e9 }, want: []string{"window"}},
+		{name: "clean, release rate set", last: engine.SetReleaseRate(3)},
+		{name: "win over the release rate set", last: engine.SetReleaseRate(3), forge: func(*engine.Win) {}, want: []string{"release_rate"}},
+		{name: "clean, waitlist set", last: engine.SetWaitlist(2)},
 		{name: "blocklist missing from the store", last: engine.SetStock(20, 20), forge: func(*engine.Win) {}, want: []string{"blocked"},
 			tamper: func(t *testing.T, s *waltest.Store) { s.DeleteMetaPrefix("audit.block/") }},
 	}
@@ -166,6 +178,7 @@ func TestAuditNewControlKinds(t *testing.T) {
 			liveList, _ := live.Blocklist()
 			freshList, _ := fresh.Blocklist()
 			if fresh.ChainHead() != live.ChainHead() || fresh.Quota() != live.Quota() || fresh.Ended() != live.Ended() ||
+				fresh.End() != live.End() || fresh.ReleasePerSec() != live.ReleasePerSec() || fresh.Waitlist() != live.Waitlist() ||
 				freshList.Digest() != liveList.Digest() || !freshList.Blocked(50, netip.Addr{}) {
 				t.Fatalf("rebuilt quota %d ended %v, live quota %d ended %v", fresh.Quota(), fresh.Ended(), live.Quota(), live.Ended())
 			}

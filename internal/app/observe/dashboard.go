@@ -78,7 +78,7 @@ func serveDashboard(w http.ResponseWriter, src *Source, watcher *Watcher) {
 		act := rs.Route.Activity
 		if !seen[act] {
 			seen[act] = true
-			d.Rounds = append(d.Rounds, round{Activity: act, Title: labels.Titles[act], StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.EndUnixNano / 1e6})
+			d.Rounds = append(d.Rounds, round{Activity: act, Title: labels.Titles[act], StartMs: rs.Route.StartUnixNano / 1e6, EndMs: rs.Route.End() / 1e6})
 		}
 		v := skuView{Activity: act, SKU: rs.Route.SKU, Name: labels.Names[act+"/"+rs.Route.SKU], State: rs.State,
 			Quota: rs.Quota, Remaining: rs.Remaining, Sold: rs.Sold(), Queue: rs.Queue, Attempts: map[string]uint64{}}

@@ -80,7 +80,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			won[act] = w
 			activities = append(activities, act)
 			ch <- prometheus.MustNewConstMetric(descStart, prometheus.GaugeValue, float64(rs.Route.StartUnixNano/1e9), act)
-			ch <- prometheus.MustNewConstMetric(descEnd, prometheus.GaugeValue, float64(rs.Route.EndUnixNano/1e9), act)
+			ch <- prometheus.MustNewConstMetric(descEnd, prometheus.GaugeValue, float64(rs.Route.End()/1e9), act)
 		}
 		addSnapshot(w, &rs.WonLatency)
 	}

@@ -48,7 +48,7 @@ func (s *Server) ReportQualification(ctx context.Context, activity, sku string, 
 				s.log.Info("qualification promoted", "activity", activity, "sku", sku, "seq", seq, "uid", p.UID, "promoted_from", out.UID, "round", round)
 			}
 		}
-		out.ReturnedToSale = kind == engine.ControlLapsed && out.Promoted == nil && res.Record.TimeUnixNano < l.Spec().EndUnixNano
+		out.ReturnedToSale = kind == engine.ControlLapsed && out.Promoted == nil && res.Record.TimeUnixNano < l.Public().End()
 		return out, nil
 	}
 	return out, fmt.Errorf("%w: activity %q has no sku %q", admin.ErrNotFound, activity, sku)

@@ -215,7 +215,7 @@ func stockBody(out []byte, r *Route, now int64) []byte {
 	j.Str("state", r.State(now))
 	j.Int("remaining", r.Loop.Public().Remaining())
 	j.Int("start_unix", r.StartUnixNano/1e9)
-	j.Int("end_unix", r.EndUnixNano/1e9)
+	j.Int("end_unix", r.End()/1e9)
 	j.Int("server_unix", now/1e9)
 	if lp := r.Loop.Public().Lottery(); lp != nil {
 		lotteryFields(&j, lp)

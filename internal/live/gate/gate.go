@@ -206,7 +206,7 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 		if now < r.StartUnixNano {
 			return g.counted(r, kind, engine.NotStarted, notStarted(out, r, now))
 		}
-		if now >= r.EndUnixNano || pub.Ended() {
+		if now >= pub.End() || pub.Ended() {
 			return g.counted(r, kind, engine.Ended, withSKU(out, engine.Ended, r))
 		}
 	}

@@ -15,7 +15,7 @@ type RouteSpec struct {
 	SKU           string
 	Quota         int64 // qualifications configured; Loop.Public().Quota() is the one in force
 	StartUnixNano int64
-	EndUnixNano   int64
+	EndUnixNano   int64 // configured; Route.End is the one in force
 	AdmitPerSec   int  // tier 1: attempts admitted per second; 0 = no limit
 	Captcha       bool // a buy needs a captcha pass
 	// Settings are the route's first settings; Route.SetSettings changes
@@ -64,6 +64,10 @@ func (r *Route) Settings() *Settings { return r.settings.Load() }
 // SetSettings puts s in force for the answers given from now on.
 func (r *Route) SetSettings(s Settings) { r.settings.Store(&s) }
 
+// End is the round's end in force (unix nanoseconds): the shard's, which
+// a set-end record moves while serving (engine.ControlSetEnd).
+func (r *Route) End() int64 { return r.Loop.Public().End() }
+
 // State is the /stock state at now.
 func (r *Route) State(nowUnixNano int64) string {
 	pub := r.Loop.Public()
@@ -72,7 +76,7 @@ func (r *Route) State(nowUnixNano int64) string {
 		return "paused"
 	case nowUnixNano < r.StartUnixNano:
 		return "not_started"
-	case nowUnixNano >= r.EndUnixNano || pub.Ended():
+	case nowUnixNano >= pub.End() || pub.Ended():
 		return "ended"
 	case pub.SoldOut():
 		return "sold_out"
@@ -112,7 +116,7 @@ type routeTable map[string][]*Route
 func (t routeTable) find(sku []byte, nowUnixNano int64) *Route {
 	rs := t[string(sku)]
 	for _, r := range rs {
-		if nowUnixNano < r.EndUnixNano && !r.Loop.Public().Ended() {
+		if pub := r.Loop.Public(); nowUnixNano < pub.End() && !pub.Ended() {
 			return r
 		}
 	}

@@ -288,6 +288,7 @@ func (l *Loop) step() {
 // tells the front end to read it.
 func (l *Loop) publish() {
 	l.pub.quota.Store(int64(l.shard.Quota()))
+	l.pub.end.Store(l.shard.End())
 	l.pub.remaining.Store(int64(l.shard.Remaining()))
 	if l.shard.Failed() {
 		// The batch that failed may hold control changes that are not

@@ -13,6 +13,7 @@ type Public struct {
 	flags     atomic.Uint32
 	remaining atomic.Int64
 	quota     atomic.Int64
+	end       atomic.Int64 // unix nanoseconds
 	resv      atomic.Pointer[reservationsBox]
 	frozen    atomic.Pointer[engine.Frozen]
 	lottery   atomic.Pointer[LotteryPublic]
@@ -40,6 +41,11 @@ func (p *Public) Ended() bool { return p.flags.Load()&flagEnded != 0 }
 // Quota is the qualifications the shard may issue now: the configured
 // quota, or the one the last set-stock record gave.
 func (p *Public) Quota() int64 { return p.quota.Load() }
+
+// End is the round's end in force, in unix nanoseconds: the configured
+// end, or the one the last set-end record (engine.ControlSetEnd) gave. The
+// front end's window check and /stock read it.
+func (p *Public) End() int64 { return p.end.Load() }
 
 // Paused reports whether a control record paused the shard.
 func (p *Public) Paused() bool { return p.flags.Load()&flagPaused != 0 }
