@@ -15,13 +15,16 @@ import (
 // reloadFile is the config file of TestSIGHUPReloads, with what the test
 // edits between reloads.
 type reloadFile struct {
-	readBuffer   int
-	failText     string
-	blocked      string
-	quotaPercent int
-	stock        int
-	end          string
-	secondRound  bool
+	readBuffer    int
+	failText      string
+	blocked       string
+	quotaPercent  int
+	stock         int
+	end           string
+	secondRound   bool
+	queue         int // 0: not in the file
+	releasePerSec int
+	waitlist      int
 }
 
 func (f reloadFile) text(addr, data string, start time.Time) string {
@@ -44,7 +47,12 @@ fail_text = %q
   sku = "x"
   stock = %d
   quota_percent = %d
-`, addr, data, f.readBuffer, f.blocked, start.Format(time.RFC3339), f.end, f.failText, f.stock, f.quotaPercent)
+  release_per_sec = %d
+  waitlist = %d
+`, addr, data, f.readBuffer, f.blocked, start.Format(time.RFC3339), f.end, f.failText, f.stock, f.quotaPercent, f.releasePerSec, f.waitlist)
+	if f.queue != 0 {
+		s = strings.Replace(s, "fail_text =", fmt.Sprintf("queue = %d\nfail_text =", f.queue), 1)
+	}
 	if f.secondRound {
 		s += fmt.Sprintf(`
 [[activity]]
@@ -63,13 +71,16 @@ end = "+1h"
 // TestSIGHUPReloads sends a serving engine SIGHUP after each edit of its
 // config file. The process keeps serving. Allowed changes — a blocklist, a
 // fail_text, a new round (which the blocklist in force reaches), a stock
-// raise, an end moved to the past — apply at once and show in the answers
-// and /stock; a file that also changes what needs a restart, or sets a
-// stock below the qualifications issued, is refused whole: each refused
-// field is named in the log and nothing changes, not even the allowed part;
-// a broken file changes nothing. After a restart the audit passes and its
-// report shows the reload's and the new round's config records and the
-// stock and end changes, source config.
+// raise, an end moved earlier and then later (buys after the old end are
+// decided, not ended), a waitlist, a release rate, a quota_percent, an end
+// moved to the past — apply at once and show in the answers and /stock; a
+// file that also changes what needs a restart (read_buffer, queue, start),
+// or sets a stock below the qualifications issued or a waitlist below the
+// users in it, is refused whole: each refused field is named in the log
+// with its reason and nothing changes, not even the allowed part; a broken
+// file changes nothing. After a restart the audit passes and its report
+// shows the reloads' and the new round's config records and every change
+// as a control record, source config.
 func TestSIGHUPReloads(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -134,13 +145,16 @@ func TestSIGHUPReloads(t *testing.T) {
 
 	refused := allowed
 	refused.readBuffer, refused.quotaPercent, refused.failText, refused.blocked = 2048, 50, "changed again", "2, 3"
-	refused.stock = 6 // below the 7 qualifications issued
+	refused.stock, refused.queue = 6, 64 // a quota of 3, below the 7 qualifications issued; the inbox's bound
 	hangup(refused.text(addr, data, start), "SIGHUP: changes refused")
 	log := srv.logText()
-	for _, field := range []string{"field=server.read_buffer", "field=activity[0].item[0].quota_percent", "field=activity[0].item[0].stock"} {
+	for _, field := range []string{"field=server.read_buffer", "field=activity[0].item[0].stock", "field=activity[0].queue"} {
 		if !strings.Contains(log, field) {
 			t.Errorf("the refusal does not name %s:\n%s", field, log)
 		}
+	}
+	if !strings.Contains(log, "inbox is allocated once") || !strings.Contains(log, "below the 7 qualifications already issued") {
+		t.Errorf("the refusals do not say why:\n%s", log)
 	}
 	if strings.Contains(log, "field=activity[0].fail_text") || strings.Contains(log, "field=blocklist") {
 		t.Errorf("an allowed change is listed as refused:\n%s", log)
@@ -164,8 +178,64 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatal("the blocklist was lost")
 	}
 
+	// The end moved earlier, but still ahead: a set_end record; /stock
+	// follows it.
+	oldEnd := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	earlier := allowed
+	earlier.end = oldEnd.UTC().Format(time.RFC3339)
+	hangup(earlier.text(addr, data, start), "SIGHUP: applied")
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, fmt.Sprintf(`"end_unix":%d`, oldEnd.Unix())) {
+		t.Fatalf("/stock after the end moved to %v: %s", oldEnd, body)
+	}
+	// Then later, with a waitlist and a release rate: once the old end
+	// has passed, buys of the sold-out SKU join the waitlist (not ended).
+	newEnd := time.Now().Add(time.Hour).Truncate(time.Second)
+	later := earlier
+	later.end, later.waitlist, later.releasePerSec = newEnd.UTC().Format(time.RFC3339), 2, 1
+	hangup(later.text(addr, data, start), "SIGHUP: applied")
+	time.Sleep(time.Until(oldEnd) + 100*time.Millisecond)
+	for uid, want := range map[int]string{50: `"position":1`, 51: `"position":2`} {
+		if _, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid)); !strings.Contains(body, `"waitlisted"`) || !strings.Contains(body, want) {
+			t.Fatalf("uid %d after the old end, with a waitlist of 2 reloaded: %s", uid, body)
+		}
+	}
+	if _, body := get("/buy?sku=x&uid=52"); !strings.Contains(body, "sold_out") {
+		t.Fatalf("uid 52 beyond the reloaded waitlist: %s", body)
+	}
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, fmt.Sprintf(`"end_unix":%d`, newEnd.Unix())) || !strings.Contains(body, `"state":"sold_out"`) {
+		t.Fatalf("/stock after the end moved to %v: %s", newEnd, body)
+	}
+	// A waitlist below the users in it, or a start change, is refused.
+	short := later
+	short.waitlist = 1
+	hangup(short.text(addr, data, start.Add(time.Second)), "SIGHUP: changes refused")
+	log = srv.logText()
+	for _, want := range []string{"field=activity[0].item[0].waitlist", "below the 2 users already waitlisted", "field=activity[0].start", "a start is fixed"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the refusal does not say %q:\n%s", want, log)
+		}
+	}
+	// quota_percent 200: the quota doubles (7 more qualifications), sold
+	// at the reloaded release rate of one a second.
+	doubled := later
+	doubled.quotaPercent = 200
+	hangup(doubled.text(addr, data, start), "SIGHUP: applied")
+	if _, body := get("/stock?sku=x"); !strings.Contains(body, `"remaining":7`) {
+		t.Fatalf("/stock after quota_percent 200: %s", body)
+	}
+	results := map[string]int{}
+	for uid := 60; uid < 63; uid++ {
+		_, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid))
+		var r struct{ Result string }
+		json.Unmarshal([]byte(body), &r)
+		results[r.Result]++
+	}
+	if results["won"] < 1 || results["busy"] < 1 || results["won"]+results["busy"] != 3 {
+		t.Fatalf("three buys within a second at release_per_sec 1: %v", results)
+	}
+
 	// The end moved into the past: the round ends now.
-	ended := allowed
+	ended := doubled
 	ended.end = "+30s"
 	hangup(ended.text(addr, data, start), "SIGHUP: applied")
 	if st, body := get("/buy?sku=x&uid=40"); st != 410 || !strings.Contains(body, `"ended"`) {
@@ -207,8 +277,10 @@ func TestSIGHUPReloads(t *testing.T) {
 	for _, c := range rep.Configs {
 		notes = append(notes, c.Activity+":"+c.Reason)
 	}
-	// The restart on the ended file records hup's new end (reason start).
-	if got := strings.Join(notes, ","); got != "hup:start,hup:reload,hup:start,hup2:added" {
+	// A config record for each reload that changed hup's recorded
+	// configuration (the end now changes none); the restart on the ended
+	// file records hup's new end (reason start).
+	if got := strings.Join(notes, ","); got != "hup:start,hup:reload,hup:reload,hup:reload,hup:reload,hup:start,hup2:added" {
 		t.Fatalf("config records in the audit: %s", got)
 	}
 	var changes []string
@@ -217,7 +289,12 @@ func TestSIGHUPReloads(t *testing.T) {
 			changes = append(changes, c.Kind+":"+c.Source+":"+c.Detail)
 		}
 	}
-	if got := strings.Join(changes, ","); got != "set_stock:config:stock 7, quota 7,end_now:config:" {
-		t.Fatalf("the reloads' changes in the audit: %s", got)
+	want := strings.Join([]string{"set_stock:config:stock 7, quota 7",
+		"set_end:config:end " + oldEnd.UTC().Format(time.RFC3339Nano),
+		"set_waitlist:config:waitlist 2", "set_end:config:end " + newEnd.UTC().Format(time.RFC3339Nano), "release_rate:config:release_per_sec 1",
+		"waitlisted:sale:", "waitlisted:sale:", // uids 50 and 51
+		"set_stock:config:stock 7, quota 14", "end_now:config:"}, ",")
+	if got := strings.Join(changes, ","); got != want {
+		t.Fatalf("the reloads' changes in the audit:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"seckill/engine"
 	"seckill/internal/config"
 	"seckill/internal/store/auditlog"
 )
@@ -53,7 +55,8 @@ type reloadPlan struct {
 	// by id, as the file now has them.
 	changed map[string]*config.Activity
 	endNow  []string      // activities whose end moved to now or before
-	stocks  []stockChange // items whose stock changed
+	stocks  []stockChange // items whose stock or quota_percent changed
+	live    liveChanges   // moved ends, release rates, waitlists
 	fields  []string      // what changes, by field, for the log
 }
 
@@ -98,9 +101,9 @@ func (s *Server) planReload(prev, next *config.Config, now time.Time) (*reloadPl
 			plan.fields = append(plan.fields, field+" (new activity "+a.ID+")")
 			continue
 		}
-		fields, endNow, stocks, problems := diffActivity(field, base, a, now)
-		refused = append(refused, problems...)
-		for _, sc := range stocks {
+		d := diffActivity(field, base, a, now)
+		refused = append(refused, d.refused...)
+		for _, sc := range d.stocks {
 			sc.activity = a.ID
 			if why := s.refuseStock(sc); why != "" {
 				refuse(sc.field, why)
@@ -108,11 +111,12 @@ func (s *Server) planReload(prev, next *config.Config, now time.Time) (*reloadPl
 			}
 			plan.stocks = append(plan.stocks, sc)
 		}
-		if len(fields) > 0 {
+		refused = append(refused, s.planLive(&plan.live, running, a, base, d.live)...)
+		if len(d.fields) > 0 {
 			plan.changed[a.ID] = a
-			plan.fields = append(plan.fields, fields...)
+			plan.fields = append(plan.fields, d.fields...)
 		}
-		if endNow {
+		if d.endNow {
 			plan.endNow = append(plan.endNow, a.ID)
 		}
 	}
@@ -160,17 +164,33 @@ var (
 	liveItemFields     = map[string]bool{"name": true, "variant": true, "price": true}
 )
 
-// diffActivity compares a running activity's file entry with next's: the
-// fields a reload applies, whether the round ends now, and the refusals.
-func diffActivity(field string, prev, next *config.Activity, now time.Time) (fields []string, endNow bool, stocks []stockChange, refused config.Problems) {
-	refuse := func(f, why string) { refused = append(refused, config.Problem{Field: f, Message: why}) }
+// restartOnly says why a field that a reload refuses cannot change live,
+// where there is more to say than that it takes a restart.
+var restartOnly = map[string]string{
+	"queue": "a shard's inbox is allocated once, when its loop starts; takes a restart",
+	"start": "a start is fixed while the round is served: the shards' window, the gate's order of a SKU's rounds and a fair opening's close hang on it; takes a restart (or end this round and add a new one)",
+}
+
+// activityDiff is what a reload changes on one running activity.
+type activityDiff struct {
+	fields  []string // applied by field, for the log
+	endNow  bool     // the end moved to now or before: the round ends now
+	stocks  []stockChange
+	live    liveChanges // a moved end, release rates, waitlists (activity unset)
+	refused config.Problems
+}
+
+// diffActivity compares a running activity's file entry with next's.
+func diffActivity(field string, prev, next *config.Activity, now time.Time) activityDiff {
+	var d activityDiff
+	refuse := func(f, why string) { d.refused = append(d.refused, config.Problem{Field: f, Message: why}) }
 	for _, f := range changedFields(field, reflect.ValueOf(prev).Elem(), reflect.ValueOf(next).Elem()) {
 		name := strings.TrimPrefix(f, field+".")
 		switch {
 		case name == "item":
 			// item by item below
 		case liveActivityFields[name]:
-			fields = append(fields, f)
+			d.fields = append(d.fields, f)
 		case name == "end":
 			end := endOf(prev, next)
 			switch {
@@ -178,19 +198,25 @@ func diffActivity(field string, prev, next *config.Activity, now time.Time) (fie
 			case !end.After(now) && !prev.EndTime.After(now):
 				// Both in the past: the round has ended either way.
 			case !end.After(now):
-				endNow = true
-				fields = append(fields, f+" (ended now)")
+				d.endNow = true
+				d.fields = append(d.fields, f+" (ended now)")
+			case !prev.EndTime.After(now):
+				refuse(f, fmt.Sprintf("the round ended at %s; an ended round stays ended (add a new round to sell again)", prev.EndTime.UTC().Format(time.RFC3339)))
 			default:
-				// No control record moves an end: only ending now is live.
-				refuse(f, "an end moved to a later or other future time takes a restart (an end at now or earlier ends the round now)")
+				d.live.ends = append(d.live.ends, endChange{field: f, end: end})
+				d.fields = append(d.fields, f+" (moved to "+end.UTC().Format(time.RFC3339)+")")
 			}
 		case name == "start" && startOf(prev, next).Equal(prev.StartTime):
+		case restartOnly[name] != "":
+			refuse(f, restartOnly[name])
 		default:
 			refuse(f, "changed; takes effect only at a restart")
 		}
 	}
-	itemFields, stocks, problems := diffItems(field, prev.Items, next.Items)
-	return append(fields, itemFields...), endNow, stocks, append(refused, problems...)
+	itemFields, stocks, live, problems := diffItems(field, prev.Items, next.Items)
+	d.fields, d.stocks, d.refused = append(d.fields, itemFields...), stocks, append(d.refused, problems...)
+	d.live.rates, d.live.waitlists = live.rates, live.waitlists
+	return d
 }
 
 // startOf and endOf are next's start and end as instants, "now" and "+2h"
@@ -212,7 +238,10 @@ func endOf(prev, next *config.Activity) time.Time {
 	return next.EndTime
 }
 
-func diffItems(field string, prev, next []config.Item) (fields []string, stocks []stockChange, refused config.Problems) {
+// diffItems compares the items of a running activity: a changed stock or
+// quota_percent is one set-stock (the quota is stock × quota_percent /
+// 100), release_per_sec and waitlist are their own control records.
+func diffItems(field string, prev, next []config.Item) (fields []string, stocks []stockChange, live liveChanges, refused config.Problems) {
 	index := map[string]int{}
 	for i := range prev {
 		index[prev[i].SKU] = i
@@ -224,40 +253,57 @@ func diffItems(field string, prev, next []config.Item) (fields []string, stocks 
 			refused = append(refused, config.Problem{Field: f, Message: fmt.Sprintf("new sku %q in a serving round: restart (or add a new round)", next[j].SKU)})
 			continue
 		}
+		stockSet := false
 		for _, c := range changedFields(f, reflect.ValueOf(prev[i]), reflect.ValueOf(next[j])) {
 			name := c[strings.LastIndexByte(c, '.')+1:]
-			if liveItemFields[name] {
-				fields = append(fields, c)
+			it := &next[j]
+			switch {
+			case liveItemFields[name]:
+			case name == "stock" || name == "quota_percent":
+				if !stockSet {
+					stocks = append(stocks, stockChange{field: c, sku: it.SKU, stock: uint64(it.Stock), quotaPercent: it.QuotaPercent})
+					stockSet = true
+				}
+			case name == "release_per_sec":
+				live.rates = append(live.rates, itemChange{field: c, sku: it.SKU, value: uint64(it.ReleasePerSec)})
+			case name == "waitlist":
+				live.waitlists = append(live.waitlists, itemChange{field: c, sku: it.SKU, value: uint64(it.Waitlist)})
+			default:
+				refused = append(refused, config.Problem{Field: c, Message: "changed; takes effect only at a restart"})
 				continue
 			}
-			if name == "stock" {
-				stocks = append(stocks, stockChange{field: c, sku: next[j].SKU, stock: uint64(next[j].Stock), quotaPercent: next[j].QuotaPercent})
-				fields = append(fields, c)
-				continue
-			}
-			refused = append(refused, config.Problem{Field: c, Message: "changed; takes effect only at a restart"})
+			fields = append(fields, c)
 		}
 		delete(index, next[j].SKU)
 	}
 	for sku := range index {
 		refused = append(refused, config.Problem{Field: field + ".item", Message: fmt.Sprintf("sku %q is gone from the file; a reload does not remove it: restart", sku)})
 	}
-	return fields, stocks, refused
+	return fields, stocks, live, refused
 }
 
-// applyReload makes plan's changes: the blocklist, the texts and admission
-// settings, the new rounds, the stocks, the ends; then a config record
-// (reason "reload") for each running activity whose recorded configuration
-// changed. It stops at the first failure (the store's, or a shard that
-// issued more qualifications since the plan was checked), returning what
-// it had applied.
-func (s *Server) applyReload(plan *reloadPlan) ([]string, error) {
-	var applied []string
+// applyReload makes plan's changes: first the ones a shard may still
+// refuse (the stocks and waitlists, checked against the shards when the
+// plan was made, but a sale may have issued more or waitlisted more in
+// between; a moved end, which an end-now may have overtaken), then the
+// rest (release rates, the blocklist, texts and admission settings, new
+// rounds, the ends now), then a config record (reason "reload") for each
+// running activity whose recorded configuration changed. It stops at the
+// first failure, returning the fields it had applied: each of those is a
+// control record in the log, the rest is not made.
+func (s *Server) applyReload(plan *reloadPlan) (applied []string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), blocklistTimeout)
+	defer cancel()
+	if applied, err = s.applyRefusable(ctx, plan); err != nil {
+		return applied, err
+	}
+	if err := s.applyRates(ctx, plan.live.rates); err != nil {
+		return applied, err
+	}
 	if plan.blocklist != nil {
 		if err := s.SetBlocklistFromFile(*plan.blocklist); err != nil {
 			return applied, fmt.Errorf("server: reload: blocklist: %w", err)
 		}
-		applied = append(applied, "blocklist")
 	}
 	for id, next := range plan.changed {
 		s.applySettings(id, next)
@@ -267,8 +313,10 @@ func (s *Server) applyReload(plan *reloadPlan) ([]string, error) {
 			return applied, fmt.Errorf("server: reload: add activity %s: %w", a.ID, err)
 		}
 	}
-	if err := s.applyReloadControls(plan); err != nil {
-		return applied, err
+	for _, id := range plan.endNow {
+		if _, err := s.endNow(ctx, id, engine.SourceConfig); err != nil {
+			return applied, fmt.Errorf("server: reload: end activity %s now: %w", id, err)
+		}
 	}
 	if err := s.recordReload(plan); err != nil {
 		return applied, err

@@ -1,10 +1,7 @@
 package server
 
 import (
-	"context"
 	"fmt"
-
-	"seckill/engine"
 )
 
 // stockChange is an item stock a reload sets: the same control change as
@@ -33,27 +30,4 @@ func (s *Server) refuseStock(sc stockChange) string {
 		return fmt.Sprintf("quota %d (stock %d at quota_percent %d) is below the %d qualifications already issued", quota, sc.stock, sc.quotaPercent, issued)
 	}
 	return ""
-}
-
-// applyReloadControls makes a reload's control changes, each as the admin
-// API makes it but with source config: the stocks, then the ends.
-func (s *Server) applyReloadControls(plan *reloadPlan) error {
-	ctx, cancel := context.WithTimeout(context.Background(), blocklistTimeout)
-	defer cancel()
-	for _, sc := range plan.stocks {
-		if _, err := s.setStock(ctx, sc.activity, sc.sku, sc.stock, engine.SourceConfig); err != nil {
-			return fmt.Errorf("server: reload: %s: %w", sc.field, err)
-		}
-		s.liveMu.Lock()
-		if it := s.activityLocked(sc.activity).Item(sc.sku); it != nil {
-			it.Stock = int64(sc.stock) // the reload's config record shows it
-		}
-		s.liveMu.Unlock()
-	}
-	for _, id := range plan.endNow {
-		if _, err := s.endNow(ctx, id, engine.SourceConfig); err != nil {
-			return fmt.Errorf("server: reload: end activity %s now: %w", id, err)
-		}
-	}
-	return nil
 }

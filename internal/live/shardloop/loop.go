@@ -289,6 +289,8 @@ func (l *Loop) step() {
 func (l *Loop) publish() {
 	l.pub.quota.Store(int64(l.shard.Quota()))
 	l.pub.end.Store(l.shard.End())
+	joined, _ := l.shard.Waitlisted()
+	l.pub.waitlisted.Store(int64(joined))
 	l.pub.remaining.Store(int64(l.shard.Remaining()))
 	if l.shard.Failed() {
 		// The batch that failed may hold control changes that are not

@@ -10,13 +10,14 @@ import (
 // goroutine: written only by the shard's loop, read with atomics. It shows
 // what is durable: a control change appears here once its record is.
 type Public struct {
-	flags     atomic.Uint32
-	remaining atomic.Int64
-	quota     atomic.Int64
-	end       atomic.Int64 // unix nanoseconds
-	resv      atomic.Pointer[reservationsBox]
-	frozen    atomic.Pointer[engine.Frozen]
-	lottery   atomic.Pointer[LotteryPublic]
+	flags      atomic.Uint32
+	remaining  atomic.Int64
+	quota      atomic.Int64
+	end        atomic.Int64 // unix nanoseconds
+	waitlisted atomic.Int64
+	resv       atomic.Pointer[reservationsBox]
+	frozen     atomic.Pointer[engine.Frozen]
+	lottery    atomic.Pointer[LotteryPublic]
 }
 
 // reservationsBox is a reservation list in force together with the winners
@@ -46,6 +47,10 @@ func (p *Public) Quota() int64 { return p.quota.Load() }
 // end, or the one the last set-end record (engine.ControlSetEnd) gave. The
 // front end's window check and /stock read it.
 func (p *Public) End() int64 { return p.end.Load() }
+
+// Waitlisted is how many users have joined the waitlist: a reload checks a
+// new waitlist length against it before the shard decides.
+func (p *Public) Waitlisted() int64 { return p.waitlisted.Load() }
 
 // Paused reports whether a control record paused the shard.
 func (p *Public) Paused() bool { return p.flags.Load()&flagPaused != 0 }
