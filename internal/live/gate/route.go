@@ -16,8 +16,8 @@ type RouteSpec struct {
 	Quota         int64 // qualifications configured; Loop.Public().Quota() is the one in force
 	StartUnixNano int64
 	EndUnixNano   int64 // configured; Route.End is the one in force
-	AdmitPerSec   int  // tier 1: attempts admitted per second; 0 = no limit
-	Captcha       bool // a buy needs a captcha pass
+	AdmitPerSec   int   // tier 1: attempts admitted per second; 0 = no limit
+	Captcha       bool  // a buy needs a captcha pass
 	// Settings are the route's first settings; Route.SetSettings changes
 	// them while serving.
 	Settings Settings
