@@ -107,7 +107,8 @@
 //	50            1     kind: 1 pause, 2 resume, 3 reservations, 4 set_stock,
 //	                    5 end_now, 6 blocklist, 7 waitlisted, 8 paid,
 //	                    9 lapsed, 10 promoted, 11 lottery_commit,
-//	                    12 lottery_entrants, 13 lottery_beacon, 14 lottery_draw
+//	                    12 lottery_entrants, 13 lottery_beacon, 14 lottery_draw,
+//	                    15 set_end, 16 release_rate, 17 set_waitlist
 //	                    (engine.ControlKind)
 //	51            1     source: 0 operator (admin API), 1 configuration,
 //	                    2 sale (a waitlist place, a lapsed seq issued again,
@@ -118,6 +119,8 @@
 //	76            32    digest  | are zero (reservations, blocklist: digest
 //	                           /  of the list, num its entry count;
 //	                              set_stock: num the stock, data the quota;
+//	                              set_end: num the end, Unix nanoseconds;
+//	                              release_rate, set_waitlist: num the value;
 //	                              see below for the sale economics)
 //	    waitlisted: num = position (1..), uid = the user
 //	    paid, lapsed: num = seq, uid = its holder when reported
