@@ -79,6 +79,11 @@ type Partial struct {
 	// WonLatency is the latency of won answers alone: a win waits for its
 	// fsync, every other answer does not.
 	WonLatency *Hist `json:"won_latency"`
+	// SentLatency runs from the moment the request was written to the
+	// answer: what the server and the kernel took, without the time the
+	// attempt waited in this generator (to be scheduled, or to connect)
+	// that Latency counts from when it was due.
+	SentLatency *Hist `json:"sent_latency"`
 	// Hiccups is how late a 1 ms sleep in the generator woke, again and
 	// again through the run: when the machine stalls the generator, its
 	// latencies grow by as much, and this shows it was not the server.
@@ -112,14 +117,15 @@ type Partial struct {
 
 func newPartial(m Mode) *Partial {
 	return &Partial{
-		Mode:       m,
-		Results:    map[string]int64{},
-		Statuses:   map[int]int64{},
-		Errors:     map[string]int64{},
-		Finals:     map[string]int64{},
-		Latency:    &Hist{newLatencyHist()},
-		WonLatency: &Hist{newLatencyHist()},
-		Hiccups:    &Hist{newLatencyHist()},
+		Mode:        m,
+		Results:     map[string]int64{},
+		Statuses:    map[int]int64{},
+		Errors:      map[string]int64{},
+		Finals:      map[string]int64{},
+		Latency:     &Hist{newLatencyHist()},
+		WonLatency:  &Hist{newLatencyHist()},
+		SentLatency: &Hist{newLatencyHist()},
+		Hiccups:     &Hist{newLatencyHist()},
 	}
 }
 
@@ -138,6 +144,9 @@ func (p *Partial) Merge(o *Partial) {
 	p.Latency.Merge(o.Latency.Histogram)
 	if o.WonLatency != nil {
 		p.WonLatency.Merge(o.WonLatency.Histogram)
+	}
+	if o.SentLatency != nil {
+		p.SentLatency.Merge(o.SentLatency.Histogram)
 	}
 	if o.Hiccups != nil {
 		p.Hiccups.Merge(o.Hiccups.Histogram)

@@ -64,6 +64,15 @@ func (r *recorder) record(begin, end int64, a *answer, errClass string) {
 	_ = w.Latency.RecordValue(min(micros, latencyMaxMicros))
 }
 
+// recordSent files the time from an answered attempt's written request to
+// its answer (unix nanoseconds).
+func (r *recorder) recordSent(sent, end int64) {
+	micros := max((end-sent)/1e3, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.p.SentLatency.RecordValue(min(micros, latencyMaxMicros))
+}
+
 // final files a burst user's last answer.
 func (r *recorder) final(sku string, uid uint64, a *answer) {
 	r.mu.Lock()

@@ -24,6 +24,8 @@ type Summary struct {
 	WonP50      int64            `json:"won_p50_us"`
 	WonP99      int64            `json:"won_p99_us"`
 	WonMax      int64            `json:"won_max_us"`
+	SentP99     int64            `json:"sent_p99_us"` // from the written request to the answer
+	SentMax     int64            `json:"sent_max_us"`
 	HiccupP99   int64            `json:"hiccup_p99_us"`
 	HiccupMax   int64            `json:"hiccup_max_us"`
 	RunDelayS   float64          `json:"generator_run_delay_s"`
@@ -65,6 +67,9 @@ func Summarize(p *Partial, checks []Check) Summary {
 	if w := p.WonLatency; w != nil && w.TotalCount() > 0 {
 		s.WonP50, s.WonP99, s.WonMax = w.ValueAtQuantile(50), w.ValueAtQuantile(99), w.Max()
 	}
+	if h := p.SentLatency; h != nil && h.TotalCount() > 0 {
+		s.SentP99, s.SentMax = h.ValueAtQuantile(99), h.Max()
+	}
 	for _, c := range checks {
 		s.ChecksPass = s.ChecksPass && c.OK
 	}
@@ -76,6 +81,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "mode %s: %d attempts in %.2fs = %.0f attempts/s\n", s.Mode, s.Attempts, s.Seconds, s.PerSecond)
 	fmt.Fprintf(w, "latency: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 		micros(s.P50Micros), micros(s.P90Micros), micros(s.P99Micros), micros(s.P999Micros), micros(s.MaxMicros))
+	if s.SentMax > 0 {
+		fmt.Fprintf(w, "from the written request: p99 %s  max %s\n", micros(s.SentP99), micros(s.SentMax))
+	}
 	if s.WonMax > 0 {
 		fmt.Fprintf(w, "won latency: p50 %s  p99 %s  max %s\n", micros(s.WonP50), micros(s.WonP99), micros(s.WonMax))
 	}

@@ -411,7 +411,7 @@ overload() {
 			-title "seckill netpoll at 10x its admitted rate (2,500 attempts/s, admit_per_sec = 250)"
 	fi
 	"$BIN/seckill-bench" table -in "$OUT/overload.jsonl" \
-		-metrics attempts_per_s,results.won,results.busy,errors.client_overrun,p99_us,max_us,won_p99_us,won_max_us,hiccup_max_us,server.run_delay_s,generator_run_delay_s,server.rss_before,server.rss_max,server.next_gc_after,server.gcs | tee "$OUT/overload.md"
+		-metrics attempts_per_s,results.won,results.busy,errors.client_overrun,p99_us,max_us,sent_p99_us,sent_max_us,won_p99_us,won_max_us,hiccup_max_us,server.run_delay_s,generator_run_delay_s,server.rss_before,server.rss_max,server.next_gc_after,server.gcs | tee "$OUT/overload.md"
 }
 
 # burst is a sale: 40,000 users fire at once (2,000 connections in flight,

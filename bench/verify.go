@@ -35,7 +35,7 @@ func (w *worker) verify(ctx context.Context) {
 				}
 				win := &wins[i]
 				req = appendRequest(req[:0], &spec, win.SKU, win.UID, exp)
-				a, ec := roundTrip(ctx, w.dl, req, buf, w.s.Timeout)
+				a, ec, _ := roundTrip(ctx, w.dl, req, buf, w.s.Timeout)
 				verified.Add(1)
 				if ec == "" && a.result == "won" && a.seq == win.Seq && a.ticket == win.Ticket {
 					continue

@@ -76,18 +76,23 @@ func appendRequest(dst []byte, s *Spec, sku string, uid uint64, expiry int64) []
 }
 
 // roundTrip sends req on a fresh connection and reads the answer to EOF.
-// It returns the answer, or the class of failure.
-func roundTrip(ctx context.Context, dl *dialer, req []byte, buf []byte, timeout time.Duration) (answer, string) {
+// It returns the answer, or the class of failure, and when the request had
+// been written (unix nanoseconds; 0 if it never was): from then on the
+// attempt waits for the server (and the kernel), not for this generator's
+// scheduling or its connect.
+func roundTrip(ctx context.Context, dl *dialer, req []byte, buf []byte, timeout time.Duration) (a answer, errClass string, sent int64) {
 	c, err := dl.dial(ctx)
 	if err != nil {
-		return answer{}, classifyDial(err)
+		return answer{}, classifyDial(err), 0
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	if _, err := c.Write(req); err != nil {
-		return answer{}, classify(err, errWrite)
+		return answer{}, classify(err, errWrite), 0
 	}
-	return readAnswer(c, buf)
+	sent = time.Now().UnixNano()
+	a, errClass = readAnswer(c, buf)
+	return a, errClass, sent
 }
 
 // readAnswer reads one response until the server closes, as every answer

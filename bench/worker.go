@@ -91,12 +91,17 @@ func Run(ctx context.Context, s Spec, ev Events) (*Partial, error) {
 }
 
 // attempt makes one round trip and records it; begin is when the attempt
-// was due, which in sustained mode may be earlier than now.
+// was due, which in sustained mode may be earlier than now. Its time from
+// the written request to the answer is recorded as well (SentLatency).
 func (w *worker) attempt(ctx context.Context, req, buf []byte, begin int64) (answer, string) {
 	w.rec.open.Add(1)
-	a, ec := roundTrip(ctx, w.dl, req, buf, w.s.Timeout)
+	a, ec, sent := roundTrip(ctx, w.dl, req, buf, w.s.Timeout)
 	w.rec.open.Add(-1)
-	w.rec.record(begin, time.Now().UnixNano(), &a, ec)
+	end := time.Now().UnixNano()
+	w.rec.record(begin, end, &a, ec)
+	if ec == "" && sent > 0 {
+		w.rec.recordSent(sent, end)
+	}
 	return a, ec
 }
 
