@@ -249,6 +249,19 @@ func (l *Log) Append(wins []engine.Win, controls []engine.Control) error {
 
 // encodeBatch puts wins, their head markers, controls and theirs into b.
 func encodeBatch(b *pebble.Batch, wins []engine.Win, controls []engine.Control) error {
+	if err := putWins(b, wins); err != nil {
+		return err
+	}
+	// The head markers go in the same batch, so they are exactly as durable
+	// as the records they name (see head.go).
+	if err := putHeads(b, wins); err != nil {
+		return err
+	}
+	return putControls(b, controls)
+}
+
+// putWins puts the winner records into b, encoded in place.
+func putWins(b *pebble.Batch, wins []engine.Win) error {
 	for i := range wins {
 		w := &wins[i]
 		kl, vl := winKeyLen(w), winValueLen(w)
@@ -263,12 +276,7 @@ func encodeBatch(b *pebble.Batch, wins []engine.Win, controls []engine.Control) 
 			return err
 		}
 	}
-	// The head markers go in the same batch, so they are exactly as durable
-	// as the records they name (see head.go).
-	if err := putHeads(b, wins); err != nil {
-		return err
-	}
-	return putControls(b, controls)
+	return nil
 }
 
 // finishOp finishes one deferred batch op. It is a variable so that a test

@@ -18,7 +18,7 @@
 # overload    BENCHMARKS §5 overload                           bench/run.sh overload
 # burst       BENCHMARKS §4 burst and its plot                 bench/run.sh burst
 # syscalls    BENCHMARKS §1/§9 strace table, CPU/alloc profiles bench/results/syscalls.sh
-# profile6    BENCHMARKS §6 profile of 1,024 SKUs x 1          bench/results/durable-profile.sh
+# profile6    BENCHMARKS §6, §9 CPU profile of a durable win    bench/results/durable-profile.sh
 # peers       BENCHMARKS §10 net/http + Redis + Lua            bench/peers/run.sh
 # metrics     OBSERVABILITY metrics on/off                     bench/run.sh metrics (BASE_REV=ba0edfe)
 # scrape      OBSERVABILITY scrape cost                        go test -bench Scrape1000 (below)
