@@ -6,7 +6,7 @@
 # (the shards' set-up — engine.NewShard, shardloop.New, wal.Open — left out,
 # as the benchmark's timer leaves it out) and everything. With the load and
 # the benchmark's own cpu-us/win, into bench/results/durable-profile-1024.txt
-# and durable-profile-256.txt.
+# and durable-profile-256.txt; then BenchmarkRoundApply into round-apply.txt.
 #
 #   bash bench/results/durable-profile.sh
 set -euo pipefail
@@ -27,3 +27,10 @@ for skus in 1024 256; do
 		go tool pprof -top "$work/shardloop.test" "$work/cpu-$skus.out" 2>&1 | head -25
 	} | tee "$OUT/durable-profile-$skus.txt"
 done
+# The committer's serial stage alone, its keys in order (the round commit's
+# encoding) against the shards' arrival order, alternated by -count.
+{
+	echo "# $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD), load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# go test ./wal -run '^\$' -bench RoundApply -benchtime 200x -count 5"
+	go test ./wal -run '^$' -bench RoundApply -benchtime 200x -count 5 | grep -E '^(Benchmark|ok)'
+} | tee "$OUT/round-apply.txt"
