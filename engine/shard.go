@@ -398,9 +398,12 @@ func (s *Shard) Apply(w *Win) error {
 		}
 	}
 	// A restart within the second keeps counting that second's releases,
-	// or it could release release_per_sec more.
-	s.releaseIn(w.TimeUnixNano)
-	s.releasedThisSec++
+	// or it could release release_per_sec more; a raise's win for a
+	// waiting user is not a release (stock_waitlist.go).
+	if !s.ServesWaiter(w.UID) {
+		s.releaseIn(w.TimeUnixNano)
+		s.releasedThisSec++
+	}
 	s.unshare()
 	s.wins = append(s.wins, winEntry{uid: w.UID, timeUnixNano: w.TimeUnixNano, client: addr16(w.Client), ticket: w.Ticket, hash: w.Hash})
 	s.byUID[w.UID] = seq

@@ -17,6 +17,13 @@ import (
 // win: Apply moves the waitlist's head past its holder, and refuses a win
 // that would skip a waiting user (ErrWaitlistOrder), so "waitlist order
 // kept" covers raises as it covers lapses.
+//
+// Like a lapse's promotion, a raise's win is not counted against
+// release_per_sec: the rate paces how fast places open to the public
+// (the seed's 放号), and these users were let in before, when they joined
+// the waitlist. Counting them would let one raise with more waiters than
+// the rate break the audit's release_rate check, or hold the new places
+// back from the users in line.
 
 // ErrWaitlistOrder: a stored win goes to someone else while a waitlisted
 // user waits for a qualification.
@@ -32,19 +39,8 @@ func (s *Shard) afterStock(c *Control) {
 	}
 	for s.Sold() < s.quota && s.econ.head < s.econ.joined() {
 		uid := s.econ.waiting[s.econ.head]
-		s.countRaiseRelease(c.TimeUnixNano)
 		s.appendWin(uid, c.TimeUnixNano, netip.Addr{})
 		s.econ.head++
-	}
-}
-
-// countRaiseRelease counts a raise's win in its second as Apply counts
-// every stored win, so the live shard and a recovered one agree on the
-// release rate's count.
-func (s *Shard) countRaiseRelease(t int64) {
-	if s.spec.ReleasePerSec > 0 {
-		s.releaseIn(t)
-		s.releasedThisSec++
 	}
 }
 
@@ -60,10 +56,17 @@ func (s *Shard) checkWaiterWin(w *Win) error {
 	return nil
 }
 
+// ServesWaiter reports whether a win for uid would go to the first
+// waiting user: a stock raise's win, which the release rate does not
+// count. The audit asks it before it applies a stored win.
+func (s *Shard) ServesWaiter(uid uint64) bool {
+	return s.econ.head < s.econ.joined() && s.econ.waiting[s.econ.head] == uid
+}
+
 // appliedWaiterWin moves the waitlist's head past a stored win's holder
 // when it was the first waiting user (checkWaiterWin passed).
 func (s *Shard) appliedWaiterWin(uid uint64) {
-	if s.econ.head < s.econ.joined() && s.econ.waiting[s.econ.head] == uid {
+	if s.ServesWaiter(uid) {
 		s.econ.head++
 	}
 }

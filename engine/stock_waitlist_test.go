@@ -91,3 +91,44 @@ func TestStockRaiseWinOutOfOrder(t *testing.T) {
 		t.Fatalf("Check: %v; want %v", f, FaultWaitlistOrder)
 	}
 }
+
+// TestStockRaiseWinsAreNotReleases: the wins a raise gives the waiting
+// users do not spend the second's release_per_sec, live or in a shard
+// recovered from the log; only buyers' wins do.
+func TestStockRaiseWinsAreNotReleases(t *testing.T) {
+	spec := testSpec()
+	spec.Quota, spec.Waitlist, spec.ReleasePerSec = 1, 2, 2
+	l := newEconLog(t, spec)
+	const now = 11e9
+	if d := l.buy(1, now); d.Result != Won {
+		t.Fatalf("uid 1: %s", d.Result)
+	}
+	for uid := uint64(2); uid <= 3; uid++ {
+		if d := l.buy(uid, now); d.Result != Waitlisted {
+			t.Fatalf("uid %d: %s", uid, d.Result)
+		}
+	}
+	if v := l.raise(3); v != ControlApplied || l.s.Sold() != 3 {
+		t.Fatalf("raise to 3: %s, sold %d", v, l.s.Sold())
+	}
+	if v := l.raise(5); v != ControlApplied {
+		t.Fatalf("raise to 5: %s", v)
+	}
+	// One release of the second's two is spent (uid 1): one more buyer
+	// wins in it, live and recovered alike.
+	r, err := l.recover(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		name  string
+		shard *Shard
+	}{{"live", l.s}, {"recovered", r}} {
+		if d := s.shard.Step(&Attempt{Kind: Buy, UID: 4, NowUnixNano: now}); d.Result != Won {
+			t.Errorf("%s: uid 4 in the raise's second: %s; want won (the raise's wins are not releases)", s.name, d.Result)
+		}
+		if d := s.shard.Step(&Attempt{Kind: Buy, UID: 5, NowUnixNano: now}); d.Result != Busy {
+			t.Errorf("%s: uid 5 in the same second: %s; want busy (release_per_sec 2 spent)", s.name, d.Result)
+		}
+	}
+}

@@ -170,6 +170,9 @@ func (c *chainAudit) win(w *engine.Win, pos uint64, misplaced bool) {
 	s := c.sku
 	c.controlsBefore(pos)
 	o := Offense{Activity: s.act.id, SKU: s.sku, Seq: pos, UID: w.UID, TimeUnixNano: w.TimeUnixNano}
+	// Asked before Apply moves the waitlist on: a stock raise's win for a
+	// waiting user does not count against the release rate.
+	raise := s.shard.ServesWaiter(w.UID)
 	var fault engine.Fault
 	if misplaced {
 		fault = s.shard.Check(w)
@@ -191,7 +194,7 @@ func (c *chainAudit) win(w *engine.Win, pos uint64, misplaced bool) {
 	if s.head != nil && pos > s.head.Seq {
 		c.offend(CheckDigest, withReason(o, fmt.Sprintf("beyond the head marker (seq %d): not written by the engine", s.head.Seq)))
 	}
-	c.inForce(w, pos, o)
+	c.inForce(w, pos, raise, o)
 	c.lotteryWin(w, pos, o)
 
 	r := s.row
@@ -254,15 +257,19 @@ func (c *chainAudit) faults(w *engine.Win, pos uint64, f engine.Fault, o Offense
 // force (pause, reservation list, end, blocklist, stock, and a moved end or
 // release rate in place of the config's) and the config record in force
 // at its time (window, quota unless a record set the stock, release rate,
-// limit).
-func (c *chainAudit) inForce(w *engine.Win, pos uint64, o Offense) {
+// limit). raise marks a stock raise's win for a waiting user, which the release
+// rate does not count (engine/stock_waitlist.go).
+func (c *chainAudit) inForce(w *engine.Win, pos uint64, raise bool, o Offense) {
 	s := c.sku
 	if s.shard.Paused() {
 		c.offend(CheckPaused, withReason(o, fmt.Sprintf("won while paused by control %d", s.pausedBy)))
 	}
 	quotaSet := c.inForceKinds(w, pos, o)
 	t := w.TimeUnixNano
-	n := s.counts.add(t)
+	var n uint64
+	if !raise {
+		n = s.counts.add(t)
+	}
 	act := s.act
 	cfg, it := s.configAt(t)
 	if act.limitActivity {

@@ -109,7 +109,9 @@ func uidRange(from, n uint64) []uint64 {
 func TestLotterySale(t *testing.T) {
 	dir := t.TempDir()
 	adminAddr := freeAddr(t)
-	start := time.Now().Add(1500 * time.Millisecond)
+	// Three seconds ahead: the commitment is read before the window even
+	// when the start-up is slow on a loaded machine.
+	start := time.Now().Add(3 * time.Second)
 	cfg := strings.NewReplacer("ADMIN", adminAddr, "START", start.UTC().Format(time.RFC3339Nano), "WINDOW", "2s").Replace(lotteryConfig)
 	r := launch(t, cfg, dir, wal.Options{})
 	stopped := false
@@ -262,8 +264,10 @@ func TestLotterySale(t *testing.T) {
 // the durable entrants, and /result tells each entrant its fate.
 func TestLotteryDrawCommitFails(t *testing.T) {
 	dir := t.TempDir()
-	start := time.Now().Add(1200 * time.Millisecond)
-	cfg := strings.NewReplacer("START", start.UTC().Format(time.RFC3339Nano), "WINDOW", "1s").Replace(lotteryConfig)
+	// The window is long enough for the 40 entrants on a loaded machine;
+	// the wait for them below ends at its close either way.
+	start, window := time.Now().Add(1200*time.Millisecond), 3*time.Second
+	cfg := strings.NewReplacer("START", start.UTC().Format(time.RFC3339Nano), "WINDOW", window.String()).Replace(lotteryConfig)
 	cfg = strings.Replace(cfg, `admin_listen = "ADMIN"`, "", 1)
 	faults := &waltest.WALFaults{}
 	r := launch(t, cfg, dir, wal.Options{FS: errorfs.Wrap(vfs.Default, faults)})
@@ -271,7 +275,10 @@ func TestLotteryDrawCommitFails(t *testing.T) {
 	uids := uidRange(300, 40)
 	answers := make(chan []answer, 1)
 	go func() { answers <- buyAll(t, r.addr, "a", uids) }()
-	for lotterycheck.MustGetStock(t, r.addr, "a").Entrants < len(uids) {
+	for n := 0; n < len(uids); n = lotterycheck.MustGetStock(t, r.addr, "a").Entrants {
+		if time.Now().After(start.Add(window)) {
+			t.Fatalf("only %d of %d entrants were in when the window closed: the draw would not be the one this test fails", n, len(uids))
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	faults.On.Store(true)

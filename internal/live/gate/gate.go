@@ -217,7 +217,9 @@ func (g *Gate) attempt(req *httpmin.Request, client netip.Addr, now int64, kind 
 			return g.counted(r, kind, engine.Blocked, simple(out, engine.Blocked))
 		}
 	}
-	if pub.Paused() {
+	// A pause holds buys; /result still answers, as the engine's lookup
+	// does, so a winner whose answer was lost can learn it meanwhile.
+	if kind == engine.Buy && pub.Paused() {
 		return g.counted(r, kind, engine.Unavailable, simple(out, engine.Unavailable))
 	}
 	// SPEC's order of checks from here: already_won, not_reserved,

@@ -232,6 +232,14 @@ func (p *pairSale) buy(uid uint64, pass bool) (string, bool) {
 	if pass {
 		target += "&captcha=" + token.Mint(captchaSecret, uid, p.now/1e9+60)
 	}
+	return p.serve(target)
+}
+
+// serve sends target through the gate at p.now, steps the shard when the
+// gate queued it, and returns the answer's result name and whether the
+// shard decided it.
+func (p *pairSale) serve(target string) (string, bool) {
+	p.t.Helper()
 	replies := make(decisionChan, 1)
 	var pend Pending
 	out, queued := p.gate.Serve(parse(p.t, target), pairClient, p.now, replies, &pend, nil)
@@ -411,4 +419,22 @@ func gateOnlyAnswer(s conditionSet, got string) bool {
 		}
 	}
 	return false
+}
+
+// TestResultWhilePaused: a pause stops buys, not /result — a winner whose
+// buy answer was lost can still learn the win while the operator holds the
+// sale, as the engine answers a lookup (docs/API.md, GET /result).
+func TestResultWhilePaused(t *testing.T) {
+	p := newPairSale(t, 0)
+	p.setupBuy(pairSubject, engine.Won)
+	p.control(engine.Control{Kind: engine.ControlPause}, engine.ControlApplied)
+	p.now += 1e9
+	if got, _ := p.buy(pairSubject+1, true); got != engine.Unavailable.String() {
+		t.Fatalf("a buy while paused: %s, want %s", got, engine.Unavailable)
+	}
+	for uid, want := range map[uint64]string{pairSubject: "won", pairSubject + 1: "none"} {
+		if got, queued := p.serve("/result?sku=s1&uid=" + strconv.FormatUint(uid, 10)); got != want || !queued {
+			t.Errorf("/result of uid %d while paused: %s (decided by the shard: %v), want %s from the shard", uid, got, queued, want)
+		}
+	}
 }
