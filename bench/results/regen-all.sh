@@ -48,7 +48,7 @@ step() {
 	audit) bash bench/results/audit-export.sh ;;
 	handoff) bash bench/results/handoff.sh ;;
 	cluster) bash bench/results/cluster.sh ;;
-	replyhandoff) bash bench/results/reply-handoff.sh ;;
+	replyhandoff) bash bench/results/reply-handoff.sh | tee bench/results/reply-handoff.txt ;;
 	waitlist) bash bench/results/waitlist.sh | tee bench/results/waitlist.txt ;;
 	lottery) bash bench/results/lottery.sh | tee bench/results/lottery.txt ;;
 	*)
