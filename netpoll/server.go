@@ -182,7 +182,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	q, err := s.replyQueueOf(c)
 	if err != nil {
 		s.log.Error("netpoll: no reply queue for an event loop; stopping", "err", err)
-		s.failed.CompareAndSwap(nil, &err)
+		// A copy declared here: taking err's own address would move err
+		// to the heap on every OnOpen, one allocation per connection.
+		failed := err
+		s.failed.CompareAndSwap(nil, &failed)
 		s.open.Add(-1)
 		return nil, gnet.Shutdown
 	}

@@ -13,9 +13,10 @@
 #   bash bench/results/cluster.sh            # REPS=3 alternations
 #   REPS=1 USERS=10000 bash bench/results/cluster.sh
 #
-# Appends one JSON line per run to $OUT/cluster.jsonl and the load average
-# before each run to $OUT/cluster-uptime.txt; prints the table (medians per
-# mode) to $OUT/cluster.md.
+# Starts $OUT/cluster.jsonl and $OUT/cluster-uptime.txt afresh, writes one
+# JSON line per run and the load average before each run into them, and
+# prints the table (medians per mode, over this run's lines only) to
+# $OUT/cluster.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -108,7 +109,8 @@ CONF
 	cleanup
 }
 
-uptime | tee -a "$OUT/cluster-uptime.txt"
+: >"$OUT/cluster.jsonl"
+uptime | tee "$OUT/cluster-uptime.txt"
 for rep in $(seq "$REPS"); do
 	run direct "$rep"
 	run gateway "$rep"
