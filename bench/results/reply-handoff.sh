@@ -21,6 +21,6 @@ for run in $(seq "$count"); do
 		dir=.
 		[ "$tree" = old ] && dir=$old
 		echo "== $tree, run $run; $(uptime)"
-		(cd "$dir" && go test -count=1 -run '^$' -bench ReplyHandOff -benchtime 2000x ./netpoll | grep Benchmark)
+		(cd "$dir" && go test -count=1 -run '^$' -bench ReplyHandOff -benchtime 2000x ./netpoll | grep -E 'Benchmark|FAIL|_test.go')
 	done
 done
