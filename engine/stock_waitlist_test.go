@@ -55,12 +55,7 @@ func TestStockRaiseServesWaitlistFirst(t *testing.T) {
 	if r.ChainHead() != l.s.ChainHead() || r.Remaining() != l.s.Remaining() {
 		t.Fatal("recovered shard differs")
 	}
-	for uid := uint64(1); uid <= 7; uid++ {
-		a := Attempt{Kind: Buy, UID: uid, NowUnixNano: now}
-		if got, want := r.Step(&a), l.s.Step(&a); got != want {
-			t.Errorf("uid %d: recovered %+v; live %+v", uid, got, want)
-		}
-	}
+	sameBuys(t, r, l.s, now, 7)
 }
 
 // TestStockRaiseWinOutOfOrder: a stored win that gives a raise's seq to

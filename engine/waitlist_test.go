@@ -205,12 +205,7 @@ func TestWaitlistLapsePromotion(t *testing.T) {
 	if r.ChainHead() != l.s.ChainHead() || r.Remaining() != l.s.Remaining() || r.SoldOut() != l.s.SoldOut() {
 		t.Fatalf("recovered head %+v remaining %d; live %+v %d", r.ChainHead(), r.Remaining(), l.s.ChainHead(), l.s.Remaining())
 	}
-	for uid := uint64(1); uid <= 8; uid++ {
-		a := Attempt{Kind: Buy, UID: uid, NowUnixNano: now}
-		if got, want := r.Step(&a), l.s.Step(&a); got != want {
-			t.Errorf("uid %d: recovered %+v; live %+v", uid, got, want)
-		}
-	}
+	sameBuys(t, r, l.s, now, 8)
 }
 
 func TestEconomicsRecordsTampered(t *testing.T) {
@@ -294,6 +289,18 @@ func TestOperatorCannotRecordSaleKinds(t *testing.T) {
 		c := Control{Kind: k, Num: 1, UID: 1}
 		if v := l.s.Control(&c); v != ControlRefused || !errors.Is(l.s.RefusalReason(), ErrSaleDecides) {
 			t.Errorf("%s from the operator: %s %v", k, v, l.s.RefusalReason())
+		}
+	}
+}
+
+// sameBuys asks the recovered and the live shard a buy of each uid in
+// 1..lastUID at now and requires the same decision.
+func sameBuys(t *testing.T, recovered, live *Shard, now int64, lastUID uint64) {
+	t.Helper()
+	for uid := uint64(1); uid <= lastUID; uid++ {
+		a := Attempt{Kind: Buy, UID: uid, NowUnixNano: now}
+		if got, want := recovered.Step(&a), live.Step(&a); got != want {
+			t.Errorf("uid %d: recovered %+v; live %+v", uid, got, want)
 		}
 	}
 }

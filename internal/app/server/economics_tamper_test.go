@@ -14,25 +14,9 @@ import (
 	"seckill/internal/config"
 )
 
-const economicsTamperConfig = `
-[server]
-listen = "LISTEN"
-admin_listen = "ADMIN"
-data_dir = "DATADIR"
-drain_delay = "0s"
-[auth]
-mode = "hmac"
-secret = "` + testSecret + `"
-[[activity]]
-id = "econ"
-start = "now"
-end = "+1h"
-  [[activity.item]]
-  sku = "redmi"
-  stock = 2
-  quota_percent = 200
-  waitlist = 3
-`
+// economicsTamperConfig is qualificationConfig with the seed's overbooking
+// (200 %) and a waitlist of 3 on redmi.
+var economicsTamperConfig = strings.Replace(qualificationConfig, "  stock = 2\n  waitlist = 1\n", "  stock = 2\n  quota_percent = 200\n  waitlist = 3\n", 1)
 
 // TestEconomicsStoredLogTampered runs a real sale on a real store (uids
 // 1-4 win the quota of 4, 5-7 are waitlisted; the mall reports uid 1's seq
