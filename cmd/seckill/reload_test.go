@@ -194,7 +194,8 @@ func TestSIGHUPReloads(t *testing.T) {
 	later.end, later.waitlist, later.releasePerSec = newEnd.UTC().Format(time.RFC3339), 2, 1
 	hangup(later.text(addr, data, start), "SIGHUP: applied")
 	time.Sleep(time.Until(oldEnd) + 100*time.Millisecond)
-	for uid, want := range map[int]string{50: `"position":1`, 51: `"position":2`} {
+	for i, uid := range []int{50, 51} { // in order: the positions are the answer order
+		want := fmt.Sprintf(`"position":%d`, i+1)
 		if _, body := get(fmt.Sprintf("/buy?sku=x&uid=%d", uid)); !strings.Contains(body, `"waitlisted"`) || !strings.Contains(body, want) {
 			t.Fatalf("uid %d after the old end, with a waitlist of 2 reloaded: %s", uid, body)
 		}
