@@ -33,6 +33,34 @@ end = "+1h"
   stock = 1
 `
 
+// econSale is a started qualificationConfig (or a variant): the config
+// as started (for a restart), its listeners, stop, the admin API, and a
+// buy of redmi retried until a final answer.
+type econSale struct {
+	cfg, addr, adminAddr string
+	stop                 func()
+	admin                func(method, target, body string) (int, string)
+	buy                  func(uid uint64) buyReply
+}
+
+// startEconSale starts cfg, its admin_listen still "ADMIN", on dir.
+func startEconSale(t *testing.T, cfg, dir string) econSale {
+	t.Helper()
+	e := econSale{adminAddr: freeAddr(t)}
+	e.cfg = strings.Replace(cfg, "ADMIN", e.adminAddr, 1)
+	e.addr, e.stop = startServer(t, e.cfg, dir)
+	e.admin = adminAPI(t, e.adminAddr, dir)
+	e.buy = func(uid uint64) buyReply {
+		t.Helper()
+		r, _, err := buyUntilFinal(e.addr, "redmi", uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	return e
+}
+
 // get answers one GET on the public listener, decoded.
 func get(t *testing.T, addr, target string) (int, buyReply) {
 	t.Helper()
@@ -54,19 +82,8 @@ func get(t *testing.T, addr, target string) (int, buyReply) {
 // of it survives a restart and replay passes.
 func TestQualificationReportsOverSockets(t *testing.T) {
 	dir := t.TempDir()
-	cfg := strings.Replace(qualificationConfig, "ADMIN", freeAddr(t), 1)
-	adminAddr := cfg[strings.Index(cfg, "admin_listen = \"")+16:]
-	adminAddr = adminAddr[:strings.IndexByte(adminAddr, '"')]
-	addr, stop := startServer(t, cfg, dir)
-	admin := adminAPI(t, adminAddr, dir)
-	buy := func(uid uint64) buyReply {
-		t.Helper()
-		r, _, err := buyUntilFinal(addr, "redmi", uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	sale := startEconSale(t, qualificationConfig, dir)
+	cfg, addr, adminAddr, stop, admin, buy := sale.cfg, sale.addr, sale.adminAddr, sale.stop, sale.admin, sale.buy
 	for uid, want := range map[uint64]string{1: "won", 2: "won"} {
 		if r := buy(uid); r.Result != want {
 			t.Fatalf("uid %d: %+v", uid, r)

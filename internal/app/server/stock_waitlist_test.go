@@ -14,20 +14,8 @@ import (
 // replay passes.
 func TestStockRaiseServesWaitlistOverSockets(t *testing.T) {
 	dir := t.TempDir()
-	cfg := strings.Replace(qualificationConfig, "ADMIN", freeAddr(t), 1)
-	cfg = strings.Replace(cfg, "waitlist = 1", "waitlist = 2", 1)
-	adminAddr := cfg[strings.Index(cfg, "admin_listen = \"")+16:]
-	adminAddr = adminAddr[:strings.IndexByte(adminAddr, '"')]
-	addr, stop := startServer(t, cfg, dir)
-	admin := adminAPI(t, adminAddr, dir)
-	buy := func(uid uint64) buyReply {
-		t.Helper()
-		r, _, err := buyUntilFinal(addr, "redmi", uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	sale := startEconSale(t, strings.Replace(qualificationConfig, "waitlist = 1", "waitlist = 2", 1), dir)
+	cfg, addr, stop, admin, buy := sale.cfg, sale.addr, sale.stop, sale.admin, sale.buy
 	for _, uid := range []uint64{1, 2} {
 		if r := buy(uid); r.Result != "won" {
 			t.Fatalf("uid %d: %+v", uid, r)
