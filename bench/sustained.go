@@ -30,12 +30,14 @@ func (w *worker) sustained(ctx context.Context) {
 	jobs := make(chan job, s.Conns)
 	var wg sync.WaitGroup
 	exp := w.expiry()
-	// The connection goroutines and their buffers exist before the first
-	// attempt is due, so starting them is not measured as latency.
+	// The connection goroutines, their buffers and their grown stacks
+	// exist before the first attempt is due, so starting them is not
+	// measured as latency.
 	for range s.Conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			warmStack()
 			buf := make([]byte, answerBufBytes)
 			req := make([]byte, 0, 512)
 			for j := range jobs {

@@ -38,8 +38,10 @@ func main() {
 	args := os.Args[2:]
 	switch os.Args[1] {
 	case "burst", "sustained", "fixed", "hold":
+		bench.QuietGC()
 		err = load(ctx, bench.Mode(os.Args[1]), args)
 	case "worker":
+		bench.QuietGC()
 		err = bench.ServeWorker(ctx, os.Stdin, os.Stdout)
 	case "wrk":
 		err = runWrk(ctx, args)
