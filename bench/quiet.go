@@ -31,8 +31,9 @@ func QuietGC() {
 // warmStackBytes is the stack a connection goroutine grows to before the
 // run starts: more than the dialer's call chain and a read need, so that
 // the first attempt of each of thousands of goroutines does not copy its
-// stack (newstack) while the clock runs. Measured on the 20x overload
-// start: stack growth was 18% of the generator's CPU in its first 0.6 s.
+// stack (newstack) while the clock runs: before this, copying stacks was
+// 18% of the generator's CPU in the first 0.6 s of a 20x overload run
+// (docs/BENCHMARKS.md §9 says how that profile was taken).
 const warmStackBytes = 16 << 10
 
 // warmStack grows the calling goroutine's stack past warmStackBytes. With

@@ -16,6 +16,7 @@
 # wrk         BENCHMARKS §2 wrk                                bench/run.sh wrk
 # hold        BENCHMARKS §3 memory per held connection         bench/run.sh hold
 # overload    BENCHMARKS §5 overload                           bench/run.sh overload
+# wire        BENCHMARKS §5/§9 overload waits on the wire      bench/results/overload-wire.sh
 # burst       BENCHMARKS §4 burst and its plot                 bench/run.sh burst
 # syscalls    BENCHMARKS §1/§9 strace table, CPU/alloc profiles bench/results/syscalls.sh
 # profile6    BENCHMARKS §6, §9 CPU profile of a durable win    bench/results/durable-profile.sh
@@ -29,7 +30,7 @@
 # lottery     BENCHMARKS §11 fair opening                      bench/results/lottery.sh > lottery.txt
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ALL=(machine gobench durable uids cpu wrk hold overload burst syscalls replyhandoff profile6 peers metrics scrape audit handoff cluster waitlist lottery)
+ALL=(machine gobench durable uids cpu wrk hold overload wire burst syscalls replyhandoff profile6 peers metrics scrape audit handoff cluster waitlist lottery)
 LOG=bench/results/regen-all.log
 
 step() {
@@ -37,6 +38,7 @@ step() {
 	machine | gobench | durable | uids | cpu | wrk | hold | overload | burst) bash bench/run.sh "$1" ;;
 	syscalls) bash bench/results/syscalls.sh ;;
 	profile6) bash bench/results/durable-profile.sh ;;
+	wire) bash bench/results/overload-wire.sh ;;
 	peers) bash bench/peers/run.sh ;;
 	metrics) BASE_REV=${BASE_REV:-ba0edfe} CPU_REPS=${CPU_REPS:-6} COUNT=${COUNT:-10000} bash bench/run.sh metrics ;;
 	scrape)
