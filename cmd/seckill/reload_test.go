@@ -153,7 +153,7 @@ func TestSIGHUPReloads(t *testing.T) {
 			t.Errorf("the refusal does not name %s:\n%s", field, log)
 		}
 	}
-	if !strings.Contains(log, "inbox is allocated once") || !strings.Contains(log, "below the 7 qualifications already issued") {
+	if !strings.Contains(log, "inbox bound is set once") || !strings.Contains(log, "below the 7 qualifications already issued") {
 		t.Errorf("the refusals do not say why:\n%s", log)
 	}
 	if strings.Contains(log, "field=activity[0].fail_text") || strings.Contains(log, "field=blocklist") {

@@ -33,6 +33,8 @@ const (
 	DefaultMaxConnections = 0
 	// DefaultBatchMax bounds the attempts one group commit covers, so one
 	// fsync amortises over many wins without a batch delaying replies long.
+	// Like the queue it is a limit: a shard's batch buffers grow to the
+	// biggest batch it has had, not to this.
 	DefaultBatchMax = 1024
 	// DefaultPerAddrPerSec is 0 (no limit), because many honest buyers share
 	// one carrier-grade NAT address.
@@ -89,6 +91,8 @@ const (
 	DefaultLimit = "sku"
 	// DefaultQueue bounds a SKU's inbox: deep enough to absorb a burst while
 	// the shard commits, short enough that a queued buyer is answered fast.
+	// It is a limit, not a size: the inbox's memory is allocated as the
+	// backlog grows, so a SKU nobody crowds holds a few slots.
 	DefaultQueue = 4096
 	// DefaultQuotaPercent sells the whole stock.
 	DefaultQuotaPercent = 100

@@ -167,7 +167,7 @@ var (
 // restartOnly says why a field that a reload refuses cannot change live,
 // where there is more to say than that it takes a restart.
 var restartOnly = map[string]string{
-	"queue": "a shard's inbox is allocated once, when its loop starts; takes a restart",
+	"queue": "a shard's inbox bound is set once, when its loop starts; takes a restart",
 	"start": "a start is fixed while the round is served: the shards' window, the gate's order of a SKU's rounds and a fair opening's close hang on it; takes a restart (or end this round and add a new one)",
 }
 

@@ -42,8 +42,8 @@ var (
 )
 
 // controlRetry is how long Control waits between tries when the inbox is
-// full: control changes are rare, and polling keeps the inbox's send path
-// free of locks that every attempt would pay for.
+// full: control changes are rare, and polling keeps the inbox free of a
+// second wait queue, for room, that every take would have to serve.
 const controlRetry = time.Millisecond
 
 // Control hands a control change to the shard and waits for its durable
@@ -84,17 +84,13 @@ func (l *Loop) Control(ctx context.Context, c engine.Control) (ControlResult, er
 // Control.
 func (l *Loop) OfferControl(c engine.Control) (*ControlTask, error) {
 	task := &ControlTask{change: c, done: make(chan ControlResult, 1)}
-	l.closeMu.RLock()
-	defer l.closeMu.RUnlock()
-	if l.closed {
+	if l.inbox.push(Task{Control: task}) {
+		return task, nil
+	}
+	if l.inbox.isClosed() {
 		return nil, ErrControlClosed
 	}
-	select {
-	case l.inbox <- Task{Control: task}:
-		return task, nil
-	default:
-		return nil, nil
-	}
+	return nil, nil
 }
 
 // Done delivers the task's answer once its batch is committed (or failed).

@@ -4,12 +4,18 @@
 //
 // The front end (netpoll's event loops, or the net/http comparison front end)
 // Offers a Task without blocking; a full inbox is the second admission tier
-// and the front end answers busy at once. The loop drains up to batchMax tasks,
-// steps each through the pure shard, appends the batch's wins to the store in
+// and the front end answers busy at once. The loop drains up to batchMax
+// tasks, steps each through the pure shard, appends the batch's wins to the store in
 // one synchronous commit, and only then hands every decision of the batch to
 // its Replier. The server gives every loop the same wal.Committer as its
 // Store, which puts the ready batches of all loops into one synced commit
 // per round (see package wal).
+//
+// The inbox's bound (queueLen) and batchMax are limits, not sizes: the
+// inbox's ring and the batch's buffers start at a few slots and grow with
+// the backlog, keeping their high-water mark, so a sale of thousands of
+// SKUs pays memory (and the collector's scanning) for the SKUs that are
+// crowded, not for every SKU it names.
 //
 // Control changes (pause, resume, a reservation list: engine.Control) travel
 // through the same inbox as ControlTasks (Loop.Control, or OfferControl for

@@ -8,15 +8,9 @@ package shardloop
 // one seed always gives the same batches — and is used instead of Run, never
 // together with it on one loop.
 func (l *Loop) StepQueued() bool {
-	select {
-	case t, ok := <-l.inbox:
-		if !ok {
-			return false
-		}
-		l.fill(t)
-		l.step()
-		return true
-	default:
+	if l.fill(); len(l.batch) == 0 {
 		return false
 	}
+	l.step()
+	return true
 }

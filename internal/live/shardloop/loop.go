@@ -1,8 +1,6 @@
 package shardloop
 
 import (
-	"sync"
-
 	"seckill/engine"
 	"seckill/internal/live/meter"
 )
@@ -36,24 +34,23 @@ type Task struct {
 	Control *ControlTask
 }
 
+// batchStartSlots is the capacity a loop's batch buffers start with; they
+// grow with the backlog up to batchMax.
+const batchStartSlots = 16
+
 // Loop drives one shard. Create it with New, start Run on its own goroutine,
 // Offer tasks from anywhere, and Close it once no front end Offers any more.
 type Loop struct {
 	shard    *engine.Shard
 	store    Store
 	clock    func() int64
-	inbox    chan Task
+	inbox    *inbox
 	batchMax int
 	pub      Public
+	done     chan struct{}
 
-	// closeMu orders Offer's send against Close's close of the inbox:
-	// Offers hold it shared, Close exclusively, so no send can meet a
-	// closed channel and every accepted task is in the inbox before Run
-	// sees it closed.
-	closeMu sync.RWMutex
-	closed  bool
-	done    chan struct{}
-
+	// The batch's buffers start small and grow by append up to batchMax
+	// tasks; reused with [:0], each keeps the size of the biggest batch.
 	batch     []Task
 	decisions []engine.Decision
 	wins      []engine.Win
@@ -79,20 +76,23 @@ type Meters struct {
 	Commit meter.Histogram
 }
 
-// New returns a loop for shard with an inbox of queueLen tasks and at most
-// batchMax tasks per group commit. clock returns the current time in unix
-// nanoseconds; it is read once per batch and handed to the pure core.
+// New returns a loop for shard with an inbox of at most queueLen tasks and
+// at most batchMax tasks per group commit. Both are limits, not sizes: the
+// inbox and the batch's buffers start small and grow with the backlog (see
+// inbox). clock returns the current time in unix nanoseconds; it is read
+// once per batch and handed to the pure core.
 func New(shard *engine.Shard, store Store, queueLen, batchMax int, clock func() int64) *Loop {
+	start := min(batchMax, batchStartSlots)
 	l := &Loop{
 		shard:     shard,
 		store:     store,
 		clock:     clock,
-		inbox:     make(chan Task, queueLen),
+		inbox:     newInbox(queueLen),
 		batchMax:  batchMax,
 		done:      make(chan struct{}),
-		batch:     make([]Task, 0, batchMax),
-		decisions: make([]engine.Decision, 0, batchMax),
-		wins:      make([]engine.Win, 0, batchMax),
+		batch:     make([]Task, 0, start),
+		decisions: make([]engine.Decision, 0, start),
+		wins:      make([]engine.Win, 0, start),
 	}
 	l.meters.Batch.Init(0)
 	l.meters.Commit.Init(meter.LatencyShift)
@@ -104,7 +104,7 @@ func New(shard *engine.Shard, store Store, queueLen, batchMax int, clock func() 
 func (l *Loop) Meters() *Meters { return &l.meters }
 
 // QueueLen is how many attempts wait in the inbox now.
-func (l *Loop) QueueLen() int { return len(l.inbox) }
+func (l *Loop) QueueLen() int { return l.inbox.queued() }
 
 // Public is the shard's state for the front end's cheap checks.
 func (l *Loop) Public() *Public { return &l.pub }
@@ -116,19 +116,7 @@ func (l *Loop) Spec() *engine.Spec { return l.shard.Spec() }
 
 // Offer hands t to the shard without blocking. It returns false when the
 // inbox is full (the attempt gets busy) or the loop is closed.
-func (l *Loop) Offer(t Task) bool {
-	l.closeMu.RLock()
-	defer l.closeMu.RUnlock()
-	if l.closed {
-		return false
-	}
-	select {
-	case l.inbox <- t:
-		return true
-	default:
-		return false
-	}
-}
+func (l *Loop) Offer(t Task) bool { return l.inbox.push(t) }
 
 // FrozenWinner answers a lookup from a sold-out shard without going
 // through the inbox, from the read-only view (engine.Frozen) the loop
@@ -157,14 +145,7 @@ func (l *Loop) FrozenBuy(uid uint64) (d engine.Decision, ok bool) {
 
 // Close stops accepting tasks; Run answers what is already queued and
 // returns. It may race with Offers: those that come after it return false.
-func (l *Loop) Close() {
-	l.closeMu.Lock()
-	defer l.closeMu.Unlock()
-	if !l.closed {
-		l.closed = true
-		close(l.inbox)
-	}
-}
+func (l *Loop) Close() { l.inbox.close() }
 
 // Done is closed when Run has returned.
 func (l *Loop) Done() <-chan struct{} { return l.done }
@@ -176,30 +157,23 @@ func (l *Loop) Run() {
 	defer l.releaseHeld()
 	l.startDrawTimer()
 	for {
-		t, ok := <-l.inbox
-		if !ok {
+		switch closed := l.fill(); {
+		case len(l.batch) > 0:
+			l.step()
+		case closed:
 			return
+		default:
+			l.inbox.wait()
 		}
-		l.fill(t)
-		l.step()
 	}
 }
 
-// fill starts a batch with first and adds what else the inbox holds now, up
-// to batchMax tasks, without waiting for more.
-func (l *Loop) fill(first Task) {
-	l.batch = append(l.batch[:0], first)
-	for len(l.batch) < l.batchMax {
-		select {
-		case t, ok := <-l.inbox:
-			if !ok {
-				return
-			}
-			l.batch = append(l.batch, t)
-		default:
-			return
-		}
-	}
+// fill makes the batch of what the inbox holds now, up to batchMax tasks,
+// without waiting for more. closed is true once the inbox is closed and
+// empty.
+func (l *Loop) fill() (closed bool) {
+	l.batch, closed = l.inbox.take(l.batch[:0], l.batchMax)
+	return closed
 }
 
 // step decides one batch, makes its wins and control records durable, and
