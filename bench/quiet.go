@@ -7,9 +7,10 @@ import (
 
 // generatorMemoryLimit is the heap at which the generator's garbage
 // collector runs when QuietGC turned the proportional trigger off: far
-// above what a run keeps live (a few tens of MiB for 2,000 connections) and
-// what a 60 s run allocates at 5,000 attempts/s (about 12 MiB/s), and far
-// below the machine's memory.
+// above what a run keeps live (about 12 MiB for 2,000 connections, in the
+// generator's GC trace), above what the longest overload run allocates
+// (90 s at 5,000 attempts/s, about 12 MiB/s: 1.1 GiB), and far below the
+// machine's memory.
 const generatorMemoryLimit = 2 << 30
 
 // QuietGC keeps the generator's collector out of the measured window. On
